@@ -1,0 +1,561 @@
+/**
+ * The `EventStore` service: one log of tagged events, read by query and
+ * appended to under an append condition.
+ *
+ * Every backend implements the same contract (checked by the conformance
+ * suite in `test/conformance`): {@link layerMemory} here, and the
+ * FoundationDB layer in `fairway/Fdb`. Programs depend on the service only, so
+ * a test swaps the backend by providing another layer.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { AppendCondition, Event, EventStore, Query } from "fairway/Dcb"
+ *
+ * const program = Effect.gen(function* () {
+ *   const store = yield* EventStore.EventStore
+ *   const query = Query.fromItems([{ tags: ["username:alice"] }])
+ *   // claim a username: fails with AppendConditionFailed if it was ever claimed
+ *   yield* store.append([Event.make("UsernameClaimed", ["username:alice"])], {
+ *     condition: AppendCondition.make(query)
+ *   })
+ *   return yield* Stream.runCollect(store.read(query))
+ * }).pipe(Effect.provide(EventStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as AppendCondition from "./AppendCondition.ts"
+import type * as Event from "./Event.ts"
+import * as MemoryStore from "./internal/memoryStore.ts"
+import * as Query from "./Query.ts"
+import * as SequencePosition from "./SequencePosition.ts"
+
+// -----------------------------------------------------------------------------
+// Options
+// -----------------------------------------------------------------------------
+
+/**
+ * Options of {@link EventStoreShape.append}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AppendOptions {
+  /** Fail, writing nothing, if an event matching this condition exists. */
+  readonly condition?: AppendCondition.AppendCondition | undefined
+  /**
+   * Makes the append idempotent: appending again with the same id returns the
+   * first append's position and writes nothing.
+   */
+  readonly appendId?: string | undefined
+}
+
+/**
+ * Options of {@link EventStoreShape.read}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ReadOptions {
+  /** Only events strictly after this position (exclusive, like the append condition's). */
+  readonly after?: SequencePosition.SequencePosition | undefined
+  /** At most this many events (a positive integer). */
+  readonly limit?: number | undefined
+  /** Newest first. */
+  readonly backwards?: boolean | undefined
+}
+
+/**
+ * Options of {@link EventStoreShape.subscribe}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface SubscribeOptions {
+  /** Start strictly after this position (absent: from the first event). */
+  readonly after?: SequencePosition.SequencePosition | undefined
+}
+
+// -----------------------------------------------------------------------------
+// Errors
+// -----------------------------------------------------------------------------
+
+/**
+ * The append condition failed: an event matching `query` exists after
+ * `after`. Nothing was written. Re-read and decide again.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AppendConditionFailed extends Schema.TaggedError<AppendConditionFailed>()("AppendConditionFailed", {
+  query: Query.QuerySchema,
+  after: Schema.optionalKey(SequencePosition.SequencePosition),
+  conflictingPosition: SequencePosition.SequencePosition
+}) {
+  override get message(): string {
+    return `append condition failed: event at position ${this.conflictingPosition} matches the condition's query` +
+      (this.after === undefined ? "" : ` after position ${this.after}`)
+  }
+}
+
+/**
+ * An event of an append is invalid (empty or over-long type, empty or
+ * over-long tag, too many tags, payload too large, bad metadata). Nothing was
+ * written.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidEvent extends Schema.TaggedError<InvalidEvent>()("InvalidEvent", {
+  eventIndex: Schema.Number,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `event ${this.eventIndex}: ${this.reason}`
+  }
+}
+
+/**
+ * An append is invalid as a whole (no events, too many events, too many bytes,
+ * an empty append id). Nothing was written.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidAppend extends Schema.TaggedError<InvalidAppend>()("InvalidAppend", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
+ * The options of a read are invalid (a limit that is not a positive integer).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidReadOptions extends Schema.TaggedError<InvalidReadOptions>()("InvalidReadOptions", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
+ * The append id was already used by an append of different events. Nothing
+ * was written.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AppendIdReused extends Schema.TaggedError<AppendIdReused>()("AppendIdReused", {
+  appendId: Schema.String,
+  firstPosition: SequencePosition.SequencePosition
+}) {
+  override get message(): string {
+    return `append id "${this.appendId}" was already used, with different events, by the append at ${this.firstPosition}`
+  }
+}
+
+/**
+ * The storage behind the store failed (for example FoundationDB is
+ * unreachable, or a transaction kept failing). Whether a failed append was
+ * written is unknown only when `unknownResult` is true.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
+  reason: Schema.String,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
+ * What an append may fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type AppendError =
+  | AppendConditionFailed
+  | InvalidEvent
+  | InvalidAppend
+  | Query.InvalidQuery
+  | AppendIdReused
+  | StorageError
+
+/**
+ * What a read or a subscription may fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ReadError = Query.InvalidQuery | InvalidReadOptions | StorageError
+
+// -----------------------------------------------------------------------------
+// Service
+// -----------------------------------------------------------------------------
+
+/**
+ * The operations of an event store.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface EventStoreShape {
+  /**
+   * Appends events atomically (all or none) and succeeds with the position of
+   * the last one. With a condition, fails with {@link AppendConditionFailed}
+   * when an event matching its query exists after its `after`.
+   */
+  readonly append: (
+    events: ReadonlyArray<Event.NewEvent>,
+    options?: AppendOptions
+  ) => Effect.Effect<SequencePosition.SequencePosition, AppendError>
+  /** The events matching a query, ascending by position unless `backwards`. */
+  readonly read: (query: Query.Query, options?: ReadOptions) => Stream.Stream<Event.SequencedEvent, ReadError>
+  /**
+   * The events matching a query: first those already stored (after `after`),
+   * then each new one as it is appended, with no gap and no duplicate. Never
+   * ends on its own.
+   */
+  readonly subscribe: (query: Query.Query, options?: SubscribeOptions) => Stream.Stream<Event.SequencedEvent, ReadError>
+  /** The position of the last event in the store, if any. */
+  readonly head: Effect.Effect<Option.Option<SequencePosition.SequencePosition>, StorageError>
+}
+
+/**
+ * The event store service.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class EventStore extends Context.Service<EventStore, EventStoreShape>()("fairway/EventStore") {}
+
+/**
+ * Appends events through the {@link EventStore} in context.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const append = (
+  events: ReadonlyArray<Event.NewEvent>,
+  options?: AppendOptions
+): Effect.Effect<SequencePosition.SequencePosition, AppendError, EventStore> =>
+  Effect.flatMap(EventStore, (store) => store.append(events, options))
+
+/**
+ * Reads events through the {@link EventStore} in context.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const read = (
+  query: Query.Query,
+  options?: ReadOptions
+): Stream.Stream<Event.SequencedEvent, ReadError, EventStore> =>
+  Stream.unwrap(Effect.map(EventStore, (store) => store.read(query, options)))
+
+/**
+ * Subscribes through the {@link EventStore} in context.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const subscribe = (
+  query: Query.Query,
+  options?: SubscribeOptions
+): Stream.Stream<Event.SequencedEvent, ReadError, EventStore> =>
+  Stream.unwrap(Effect.map(EventStore, (store) => store.subscribe(query, options)))
+
+/**
+ * The last position of the {@link EventStore} in context.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const head: Effect.Effect<Option.Option<SequencePosition.SequencePosition>, StorageError, EventStore> = Effect
+  .flatMap(EventStore, (store) => store.head)
+
+// -----------------------------------------------------------------------------
+// Limits and validation (shared by every backend)
+// -----------------------------------------------------------------------------
+
+/**
+ * The limits every backend enforces, so that an append valid on one backend is
+ * valid on all.
+ *
+ * @category limits
+ * @since 0.1.0
+ */
+export const limits = {
+  /** Longest event type, in UTF-16 code units. */
+  maxTypeLength: 256,
+  /** Longest tag, in UTF-16 code units. */
+  maxTagLength: 256,
+  /** Most tags on one event. */
+  maxTagsPerEvent: 16,
+  /** Largest payload of one event, in bytes. */
+  maxDataBytes: 90_000,
+  /** Most metadata bytes (keys and values, UTF-16 code units) of one event. */
+  maxMetadataLength: 4_096,
+  /** Most events in one append. */
+  maxEventsPerAppend: 10_000,
+  /** Most payload bytes in one append. */
+  maxAppendBytes: 8_000_000,
+  /** Longest append id. */
+  maxAppendIdLength: 256
+} as const
+
+/**
+ * Checks an append's events and options against the {@link limits}. Every
+ * backend runs it before writing anything.
+ *
+ * @category validation
+ * @since 0.1.0
+ */
+export const validateAppend = (
+  events: ReadonlyArray<Event.NewEvent>,
+  options?: AppendOptions
+): InvalidEvent | InvalidAppend | Query.InvalidQuery | undefined => {
+  if (!Array.isArray(events) || events.length === 0) {
+    return new InvalidAppend({ reason: "an append needs at least one event" })
+  }
+  if (events.length > limits.maxEventsPerAppend) {
+    return new InvalidAppend({
+      reason: `an append holds at most ${limits.maxEventsPerAppend} events, got ${events.length}`
+    })
+  }
+  let bytes = 0
+  for (let i = 0; i < events.length; i++) {
+    const error = validateEvent(events[i]!, i)
+    if (error !== undefined) return error
+    bytes += events[i]!.data.byteLength
+  }
+  if (bytes > limits.maxAppendBytes) {
+    return new InvalidAppend({ reason: `an append holds at most ${limits.maxAppendBytes} payload bytes, got ${bytes}` })
+  }
+  const appendId = options?.appendId
+  if (appendId !== undefined && (typeof appendId !== "string" || appendId.length === 0)) {
+    return new InvalidAppend({ reason: "an append id must be a non-empty string" })
+  }
+  if (appendId !== undefined && appendId.length > limits.maxAppendIdLength) {
+    return new InvalidAppend({ reason: `an append id is at most ${limits.maxAppendIdLength} characters` })
+  }
+  if (options?.condition !== undefined) {
+    const error = Query.invalidReason(options.condition.failIfEventsMatch)
+    if (error !== undefined) return error
+  }
+  return undefined
+}
+
+const validateEvent = (event: Event.NewEvent, eventIndex: number): InvalidEvent | undefined => {
+  const invalid = (reason: string) => new InvalidEvent({ eventIndex, reason })
+  if (event === null || typeof event !== "object") return invalid("an event must be an object")
+  const { data, metadata, tags, type } = event
+  if (typeof type !== "string" || type.length === 0) return invalid("the event type is empty")
+  if (type.length > limits.maxTypeLength) {
+    return invalid(`the event type is longer than ${limits.maxTypeLength} characters`)
+  }
+  if (!Array.isArray(tags)) return invalid("the tags must be an array of strings")
+  if (tags.length > limits.maxTagsPerEvent) {
+    return invalid(`an event has at most ${limits.maxTagsPerEvent} tags, got ${tags.length}`)
+  }
+  for (const tag of tags) {
+    if (typeof tag !== "string" || tag.length === 0) return invalid("a tag is empty")
+    if (tag.length > limits.maxTagLength) return invalid(`a tag is longer than ${limits.maxTagLength} characters`)
+  }
+  if (!(data instanceof Uint8Array)) return invalid("the data must be a Uint8Array")
+  if (data.byteLength > limits.maxDataBytes) {
+    return invalid(`the payload is larger than ${limits.maxDataBytes} bytes (${data.byteLength})`)
+  }
+  if (metadata !== undefined) {
+    if (metadata === null || typeof metadata !== "object") return invalid("the metadata must be a record of strings")
+    let length = 0
+    for (const key in metadata) {
+      const value = metadata[key]
+      if (typeof value !== "string") return invalid(`the metadata value of "${key}" is not a string`)
+      length += key.length + value.length
+    }
+    if (length > limits.maxMetadataLength) return invalid(`the metadata is longer than ${limits.maxMetadataLength} characters`)
+  }
+  return undefined
+}
+
+/**
+ * Checks a read's query and options.
+ *
+ * @category validation
+ * @since 0.1.0
+ */
+export const validateRead = (
+  query: Query.Query,
+  options?: ReadOptions
+): Query.InvalidQuery | InvalidReadOptions | undefined => {
+  const error = Query.invalidReason(query)
+  if (error !== undefined) return error
+  const limit = options?.limit
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+    return new InvalidReadOptions({ reason: `the limit must be a positive integer, got ${limit}` })
+  }
+  return undefined
+}
+
+/**
+ * A content fingerprint of an append's events (type, tags, payload,
+ * metadata), used to tell a retried append (same id, same events) from a
+ * reused id (same id, different events).
+ *
+ * @category idempotency
+ * @since 0.1.0
+ */
+export const fingerprint = (events: ReadonlyArray<Event.NewEvent>): string => {
+  // two independent 32-bit FNV-1a lanes: 64 bits of fingerprint
+  let h1 = 0x811c9dc5
+  let h2 = 0x9747b28c
+  const byte = (b: number) => {
+    h1 = Math.imul(h1 ^ b, 0x01000193)
+    h2 = Math.imul(h2 ^ b, 0x5bd1e995) ^ (h2 >>> 15)
+  }
+  const text = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      byte(c & 0xff)
+      byte(c >>> 8)
+    }
+    byte(0xff)
+  }
+  byte(events.length & 0xff)
+  for (const event of events) {
+    text(event.type)
+    byte(event.tags.length)
+    for (const tag of event.tags) text(tag)
+    const data = event.data
+    for (let i = 0; i < data.length; i++) byte(data[i]!)
+    byte(0xfe)
+    if (event.metadata !== undefined) {
+      for (const key of Object.keys(event.metadata).sort()) {
+        text(key)
+        text(event.metadata[key]!)
+      }
+    }
+    byte(0xfd)
+  }
+  return (h1 >>> 0).toString(16).padStart(8, "0") + (h2 >>> 0).toString(16).padStart(8, "0")
+}
+
+/**
+ * Builds `subscribe` from a backend's `read`, `head` and a way to wait for the
+ * head to move past a position. Each round notes the head, reads everything
+ * after the last delivered event, then waits for the head to move past the
+ * noted one: no gap (every round reads from the last delivered position) and
+ * no duplicate (`after` is exclusive).
+ *
+ * @category backends
+ * @since 0.1.0
+ */
+export const makeSubscribe = (backend: {
+  readonly read: EventStoreShape["read"]
+  readonly head: EventStoreShape["head"]
+  readonly awaitHeadAfter: (
+    position: Option.Option<SequencePosition.SequencePosition>
+  ) => Effect.Effect<void, StorageError>
+}): EventStoreShape["subscribe"] =>
+(query, options) =>
+  Stream.suspend(() => {
+    const error = validateRead(query)
+    if (error !== undefined) return Stream.fail(error)
+    let cursor = options?.after
+    const round = Stream.unwrap(Effect.map(backend.head, (head) =>
+      Stream.concat(
+        Stream.suspend(() => backend.read(query, cursor === undefined ? undefined : { after: cursor })).pipe(
+          Stream.tap((event) => Effect.sync(() => { cursor = event.position }))
+        ),
+        Stream.drain(Stream.fromEffect(backend.awaitHeadAfter(head)))
+      )))
+    return Stream.forever(round)
+  })
+
+// -----------------------------------------------------------------------------
+// Memory
+// -----------------------------------------------------------------------------
+
+/**
+ * Makes an in-memory event store. Events are indexed by type and by tag, so
+ * a read touches only candidate events and its cost does not grow with
+ * unrelated events; the condition check and the write happen in one
+ * synchronous step, atomic under concurrent fibers.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
+  const state = MemoryStore.make()
+  let changed = Deferred.makeUnsafe<void>()
+  const head: EventStoreShape["head"] = Effect.sync(() => {
+    const n = MemoryStore.size(state)
+    return n === 0 ? Option.none() : Option.some(MemoryStore.positionOf(n - 1))
+  })
+  const read: EventStoreShape["read"] = (query, options) =>
+    Stream.suspend(() => {
+      const error = validateRead(query, options)
+      if (error !== undefined) return Stream.fail(error)
+      return Stream.fromIterable(MemoryStore.select(state, query, options))
+    })
+  const append: EventStoreShape["append"] = (events, options) =>
+    Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, AppendError> => {
+      const error = validateAppend(events, options)
+      if (error !== undefined) return Effect.fail(error)
+      const result = MemoryStore.append(state, events, options?.condition, options?.appendId, fingerprint)
+      if (result._tag === "Appended") {
+        if (result.written) {
+          const previous = changed
+          changed = Deferred.makeUnsafe<void>()
+          Deferred.doneUnsafe(previous, Effect.void)
+        }
+        return Effect.succeed(result.position)
+      }
+      if (result._tag === "ConditionFailed") {
+        return Effect.fail(
+          new AppendConditionFailed({
+            query: options!.condition!.failIfEventsMatch,
+            ...(options?.condition?.after !== undefined ? { after: options.condition.after } : {}),
+            conflictingPosition: result.position
+          })
+        )
+      }
+      return Effect.fail(new AppendIdReused({ appendId: options!.appendId!, firstPosition: result.position }))
+    })
+  const awaitHeadAfter = (position: Option.Option<SequencePosition.SequencePosition>) =>
+    Effect.suspend(() => {
+      const n = MemoryStore.size(state)
+      const current = n === 0 ? -1n : MemoryStore.positionOf(n - 1)
+      const seen = Option.getOrElse(position, () => -1n)
+      return current > seen ? Effect.void : Deferred.await(changed)
+    })
+  return { append, read, head, subscribe: makeSubscribe({ read, head, awaitHeadAfter }) }
+})
+
+/**
+ * The in-memory {@link EventStore}: fast, exact, and gone when the layer is
+ * released. The default for examples and unit tests.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerMemory: Layer.Layer<EventStore> = Layer.effect(EventStore, makeMemory)

@@ -1,0 +1,17 @@
+/**
+ * The DCB core, storage-agnostic: sequence positions, queries, events,
+ * append conditions and the `EventStore` service with its in-memory layer.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as AppendCondition from "./AppendCondition.ts"
+/** @since 0.1.0 */
+export * as Event from "./Event.ts"
+/** @since 0.1.0 */
+export * as EventStore from "./EventStore.ts"
+/** @since 0.1.0 */
+export * as Query from "./Query.ts"
+/** @since 0.1.0 */
+export * as SequencePosition from "./SequencePosition.ts"
