@@ -25,6 +25,8 @@
  *
  * @since 0.1.0
  */
+import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -495,6 +497,9 @@ export const makeSubscribe = (backend: {
 // Memory
 // -----------------------------------------------------------------------------
 
+/** Events materialised per chunk of a memory read. */
+const memoryReadChunk = 1024
+
 /**
  * Makes an in-memory event store. Events are indexed by type and by tag, so
  * a read touches only candidate events and its cost does not grow with
@@ -507,6 +512,7 @@ export const makeSubscribe = (backend: {
 export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
   const state = MemoryStore.make()
   let changed = Deferred.makeUnsafe<void>()
+  let awaited = false
   const head: EventStoreShape["head"] = Effect.sync(() => {
     const n = MemoryStore.size(state)
     return n === 0 ? Option.none() : Option.some(MemoryStore.positionOf(n - 1))
@@ -515,7 +521,14 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
     Stream.suspend(() => {
       const error = validateRead(query, options)
       if (error !== undefined) return Stream.fail(error)
-      return Stream.fromIterable(MemoryStore.select(state, query, options))
+      // the snapshot is taken when the stream starts; events are materialised a chunk at a time
+      return Stream.fromPull(Effect.sync(() => {
+        const cursor = new MemoryStore.Cursor(state, query, options)
+        return Effect.suspend(() => {
+          const chunk = cursor.nextChunk(memoryReadChunk)
+          return Arr.isReadonlyArrayNonEmpty(chunk) ? Effect.succeed(chunk) : Cause.done()
+        })
+      }))
     })
   const append: EventStoreShape["append"] = (events, options) =>
     Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, AppendError> => {
@@ -523,9 +536,11 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
       if (error !== undefined) return Effect.fail(error)
       const result = MemoryStore.append(state, events, options?.condition, options?.appendId, fingerprint)
       if (result._tag === "Appended") {
-        if (result.written) {
+        if (result.written && awaited) {
+          // a new signal only when someone took the current one (no allocation per append otherwise)
           const previous = changed
           changed = Deferred.makeUnsafe<void>()
+          awaited = false
           Deferred.doneUnsafe(previous, Effect.void)
         }
         return Effect.succeed(result.position)
@@ -546,7 +561,9 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
       const n = MemoryStore.size(state)
       const current = n === 0 ? -1n : MemoryStore.positionOf(n - 1)
       const seen = Option.getOrElse(position, () => -1n)
-      return current > seen ? Effect.void : Deferred.await(changed)
+      if (current > seen) return Effect.void
+      awaited = true
+      return Deferred.await(changed)
     })
   return { append, read, head, subscribe: makeSubscribe({ read, head, awaitHeadAfter }) }
 })

@@ -1,12 +1,15 @@
 /**
- * The DCB core, storage-agnostic: sequence positions, queries, events,
- * append conditions and the `EventStore` service with its in-memory layer.
+ * The DCB core, storage-agnostic: sequence positions, queries, events (and
+ * typed event definitions), append conditions, decision models, and the
+ * `EventStore` service with its in-memory layer.
  *
  * @since 0.1.0
  */
 
 /** @since 0.1.0 */
 export * as AppendCondition from "./AppendCondition.ts"
+/** @since 0.1.0 */
+export * as DecisionModel from "./DecisionModel.ts"
 /** @since 0.1.0 */
 export * as Event from "./Event.ts"
 /** @since 0.1.0 */

@@ -1,27 +1,63 @@
 /**
- * The data structure behind `EventStore.layerMemory`: the log as an array,
- * indexes from type and from tag to ascending event indexes, and the append
- * ids seen. Everything here is synchronous, which is what makes the condition
- * check and the write one atomic step for concurrent fibers.
+ * The data structure behind `EventStore.layerMemory`: the log as an array
+ * (index i holding the event at position i + 1), indexes from type and from
+ * tag to ascending event indexes, and the append ids seen.
+ * Everything here is synchronous, which is what makes the condition check and
+ * the write one atomic step for concurrent fibers.
+ *
+ * The representation is compact, for speed and heap: type strings and tag
+ * sets are interned (events share one frozen tags array per distinct tag
+ * list), the payload is kept as given, events of one millisecond share one
+ * `recordedAt`, and indexes hold array indexes (small integers). Each event
+ * is stored once as the frozen `SequencedEvent` that reads return, so a read
+ * allocates nothing per event (materialising events on read costs more time
+ * than it saves heap: a `bigint` position alone costs ~20 ns to make).
  *
  * @internal
  */
 import * as DateTime from "effect/DateTime"
 import type * as AppendCondition from "../AppendCondition.ts"
 import type * as Event from "../Event.ts"
-import * as Query from "../Query.ts"
+import type * as Query from "../Query.ts"
 import type * as SequencePosition from "../SequencePosition.ts"
 
-/** @internal */
-export interface State {
-  readonly events: Array<Event.SequencedEvent>
-  readonly byType: Map<string, Array<number>>
-  readonly byTag: Map<string, Array<number>>
-  readonly appendIds: Map<string, { readonly position: SequencePosition.SequencePosition; readonly fingerprint: string }>
+/** A type or a tag: its interned name and the ascending indexes of its events. @internal */
+export interface Entry {
+  readonly name: string
+  readonly list: Array<number>
+  /** Tags only: a dense id (for tag-set keys) and the interned one-tag set. */
+  readonly id: number
+  readonly single: ReadonlyArray<string>
 }
 
 /** @internal */
-export const make = (): State => ({ events: [], byType: new Map(), byTag: new Map(), appendIds: new Map() })
+export interface State {
+  /**
+   * The log (index i = position i + 1), each event stored once as the frozen
+   * object reads return: interned type, interned frozen tags (in the order
+   * given), the payload as given, a copy of the metadata if any, a
+   * `recordedAt` shared by the events of one millisecond.
+   */
+  readonly events: Array<Event.SequencedEvent>
+  readonly byType: Map<string, Entry>
+  readonly byTag: Map<string, Entry>
+  /** Tag lists of two tags or more, keyed by their tag ids. */
+  readonly tagSets: Map<string, ReadonlyArray<string>>
+  readonly appendIds: Map<string, { readonly position: SequencePosition.SequencePosition; readonly fingerprint: string }>
+  lastMillis: number
+  lastRecordedAt: DateTime.Utc | undefined
+}
+
+/** @internal */
+export const make = (): State => ({
+  events: [],
+  byType: new Map(),
+  byTag: new Map(),
+  tagSets: new Map(),
+  appendIds: new Map(),
+  lastMillis: NaN,
+  lastRecordedAt: undefined
+})
 
 /** @internal */
 export const size = (state: State): number => state.events.length
@@ -46,27 +82,54 @@ const lowerBound = (list: ReadonlyArray<number>, index: number): number => {
   return lo
 }
 
-const EMPTY: ReadonlyArray<number> = []
+/**
+ * The stored event at an index, as a fresh `SequencedEvent`.
+ *
+ * @internal
+ */
+export const eventAt = (state: State, i: number): Event.SequencedEvent => state.events[i]!
 
-interface Source {
-  readonly list: ReadonlyArray<number>
-  readonly exact: boolean
+/** Whether the event at an index matches a query item (same rule as `Query.matchesItem`). */
+const matchesItemAt = (state: State, item: Query.QueryItem, i: number): boolean => {
+  const types = item.types
+  const event = state.events[i]!
+  if (types !== undefined && types.length > 0 && !types.includes(event.type)) return false
+  const tags = item.tags
+  if (tags !== undefined && tags.length > 0) {
+    const eventTags = event.tags
+    for (let j = 0; j < tags.length; j++) {
+      if (!eventTags.includes(tags[j]!)) return false
+    }
+  }
+  return true
 }
 
+/** Whether the event at an index matches one of the items. */
+const matchesAt = (state: State, items: ReadonlyArray<Query.QueryItem>, i: number): boolean => {
+  for (let j = 0; j < items.length; j++) {
+    if (matchesItemAt(state, items[j]!, i)) return true
+  }
+  return false
+}
+
+const EMPTY: ReadonlyArray<number> = []
+
 /**
- * The index lists a query reads: for each item, either the lists of its types
- * (exact when it has no tags) or the shortest list among its tags and its
- * types (then filtered by the item).
+ * The index lists a query reads, and whether they are exact (every index in
+ * them matches): for each item, either the lists of its types (exact when it
+ * has no tags) or the shortest list among its tags and its types (then
+ * filtered by the query).
  */
-const sources = (state: State, query: Query.Items): Array<Source> => {
-  const out: Array<Source> = []
+const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray<number>>; exact: boolean } => {
+  const lists: Array<ReadonlyArray<number>> = []
+  let exact = true
   for (const item of query.items) {
     const types = item.types !== undefined && item.types.length > 0 ? item.types : undefined
     const tags = item.tags !== undefined && item.tags.length > 0 ? item.tags : undefined
     let shortestTag: ReadonlyArray<number> | undefined
     if (tags !== undefined) {
       for (const tag of tags) {
-        const list = state.byTag.get(tag) ?? EMPTY
+        const list = state.byTag.get(tag)?.list ?? EMPTY
         if (shortestTag === undefined || list.length < shortestTag.length) shortestTag = list
       }
     }
@@ -74,27 +137,228 @@ const sources = (state: State, query: Query.Items): Array<Source> => {
     let typeTotal = 0
     if (types !== undefined) {
       typeLists = []
-      for (const type of new Set(types)) {
-        const list = state.byType.get(type)
-        if (list !== undefined) {
-          typeLists.push(list)
-          typeTotal += list.length
+      for (const type of types.length === 1 ? types : new Set(types)) {
+        const entry = state.byType.get(type)
+        if (entry !== undefined) {
+          typeLists.push(entry.list)
+          typeTotal += entry.list.length
         }
       }
     }
     if (shortestTag !== undefined && (typeLists === undefined || shortestTag.length <= typeTotal)) {
-      if (shortestTag.length > 0) out.push({ list: shortestTag, exact: tags!.length === 1 && types === undefined })
+      if (shortestTag.length > 0) {
+        lists.push(shortestTag)
+        if (!(tags!.length === 1 && types === undefined)) exact = false
+      }
     } else if (typeLists !== undefined) {
-      for (const list of typeLists) out.push({ list, exact: tags === undefined })
+      for (const list of typeLists) lists.push(list)
+      if (tags !== undefined) exact = false
     }
   }
-  return out
+  return { lists, exact }
 }
 
 /**
- * The events matching a query, lazily, in chunks: ascending (or descending
- * when `backwards`), strictly after `after`, at most `limit`, as of the moment
- * the iteration starts.
+ * A lazy walk over the indexes of the events matching a query: ascending (or
+ * descending when `backwards`), strictly after `after`, at most `limit`, as
+ * of the moment the cursor was made. A k-way merge of the query's index lists
+ * (memory grows with the number of lists, not of events).
+ *
+ * @internal
+ */
+export class Cursor {
+  readonly state: State
+  readonly backwards: boolean
+  remaining: number
+  /** `Query.all`: the next index and the bound (exclusive forwards, inclusive backwards). */
+  readonly all: boolean
+  next_: number
+  readonly bound: number
+  readonly lists: Array<ReadonlyArray<number>>
+  /** Per list: the next offset, and the bound (exclusive forwards, inclusive backwards). */
+  readonly cur: Array<number>
+  readonly stop: Array<number>
+  /** The items to check each candidate against, or `undefined` when the lists are exact. */
+  readonly filter: ReadonlyArray<Query.QueryItem> | undefined
+  /** When the only list is the tag list of a one-item query `{ types, tags: [tag] }`: its types (the only check left). */
+  readonly typesOnly: ReadonlyArray<string> | undefined
+
+  constructor(
+    state: State,
+    query: Query.Query,
+    options?: {
+      readonly after?: SequencePosition.SequencePosition | undefined
+      readonly limit?: number | undefined
+      readonly backwards?: boolean | undefined
+    }
+  ) {
+    this.state = state
+    const end = state.events.length
+    const start = indexAfter(options?.after)
+    this.backwards = options?.backwards === true
+    this.remaining = start >= end ? 0 : (options?.limit ?? Infinity)
+    this.all = query._tag === "All"
+    this.next_ = this.backwards ? end - 1 : start
+    this.bound = this.backwards ? start : end
+    this.cur = []
+    this.stop = []
+    this.filter = undefined
+    this.typesOnly = undefined
+    if (query._tag === "All" || this.remaining <= 0) {
+      this.lists = []
+      return
+    }
+    const { exact, lists } = sources(state, query)
+    this.lists = lists
+    this.filter = exact ? undefined : query.items
+    if (!exact && lists.length === 1 && query.items.length === 1) {
+      const item = query.items[0]
+      if (
+        item.tags !== undefined && item.tags.length === 1 && item.types !== undefined && item.types.length > 0 &&
+        lists[0] === state.byTag.get(item.tags[0]!)?.list
+      ) this.typesOnly = item.types
+    }
+    for (const list of lists) {
+      const lo = lowerBound(list, start)
+      const hi = lowerBound(list, end)
+      this.cur.push(this.backwards ? hi - 1 : lo)
+      this.stop.push(this.backwards ? lo : hi)
+    }
+  }
+
+  /** The next matching index, or -1 when done. */
+  nextIndex(): number {
+    if (this.remaining <= 0) return -1
+    if (this.all) {
+      const i = this.next_
+      if (this.backwards ? i < this.bound : i >= this.bound) return -1
+      this.next_ = this.backwards ? i - 1 : i + 1
+      this.remaining--
+      return i
+    }
+    const lists = this.lists
+    const cur = this.cur
+    const stop = this.stop
+    const k = lists.length
+    const filter = this.filter
+    if (k === 1) {
+      const list = lists[0]!
+      let c = cur[0]!
+      const s = stop[0]!
+      if (!this.backwards) {
+        while (c < s) {
+          const i = list[c++]!
+          if (filter === undefined || matchesAt(this.state, filter, i)) {
+            cur[0] = c
+            this.remaining--
+            return i
+          }
+        }
+      } else {
+        while (c >= s) {
+          const i = list[c--]!
+          if (filter === undefined || matchesAt(this.state, filter, i)) {
+            cur[0] = c
+            this.remaining--
+            return i
+          }
+        }
+      }
+      cur[0] = c
+      return -1
+    }
+    for (;;) {
+      let best = -1
+      if (!this.backwards) {
+        for (let j = 0; j < k; j++) {
+          if (cur[j]! < stop[j]!) {
+            const v = lists[j]![cur[j]!]!
+            if (best === -1 || v < best) best = v
+          }
+        }
+        if (best === -1) return -1
+        for (let j = 0; j < k; j++) {
+          if (cur[j]! < stop[j]! && lists[j]![cur[j]!] === best) cur[j]!++
+        }
+      } else {
+        for (let j = 0; j < k; j++) {
+          if (cur[j]! >= stop[j]!) {
+            const v = lists[j]![cur[j]!]!
+            if (v > best) best = v
+          }
+        }
+        if (best === -1) return -1
+        for (let j = 0; j < k; j++) {
+          if (cur[j]! >= stop[j]! && lists[j]![cur[j]!] === best) cur[j]!--
+        }
+      }
+      if (filter === undefined || matchesAt(this.state, filter, best)) {
+        this.remaining--
+        return best
+      }
+    }
+  }
+
+  /** Up to `max` next matching events; an empty array when done. */
+  nextChunk(max: number): Array<Event.SequencedEvent> {
+    const out: Array<Event.SequencedEvent> = []
+    if (this.lists.length === 1 && this.filter === undefined) {
+      // one exact list (one tag, or one type): a slice of it
+      const list = this.lists[0]!
+      const c = this.cur[0]!
+      const state = this.state
+      if (!this.backwards) {
+        const n = Math.min(max, this.remaining, this.stop[0]! - c)
+        for (let j = 0; j < n; j++) out.push(eventAt(state, list[c + j]!))
+        this.cur[0] = c + Math.max(n, 0)
+      } else {
+        const n = Math.min(max, this.remaining, c - this.stop[0]! + 1)
+        for (let j = 0; j < n; j++) out.push(eventAt(state, list[c - j]!))
+        this.cur[0] = c - Math.max(n, 0)
+      }
+      this.remaining -= out.length
+      return out
+    }
+    if (this.lists.length === 1 && !this.backwards) {
+      // one list to filter (e.g. a tag, for an item of types and that tag)
+      const list = this.lists[0]!
+      const s = this.stop[0]!
+      let c = this.cur[0]!
+      const state = this.state
+      const filter = this.filter!
+      const n = Math.min(max, this.remaining)
+      const typesOnly = this.typesOnly
+      if (typesOnly !== undefined) {
+        const events = state.events
+        const one = typesOnly.length === 1 ? typesOnly[0]! : undefined
+        while (c < s && out.length < n) {
+          const event = events[list[c++]!]!
+          if (one !== undefined ? event.type === one : typesOnly.includes(event.type)) out.push(event)
+        }
+      } else {
+        const item = filter.length === 1 ? filter[0]! : undefined
+        while (c < s && out.length < n) {
+          const i = list[c++]!
+          if (item !== undefined ? matchesItemAt(state, item, i) : matchesAt(state, filter, i)) out.push(eventAt(state, i))
+        }
+      }
+      this.cur[0] = c
+      this.remaining -= out.length
+      return out
+    }
+    while (out.length < max) {
+      const i = this.nextIndex()
+      if (i < 0) break
+      out.push(eventAt(this.state, i))
+    }
+    return out
+  }
+}
+
+/**
+ * The events matching a query, lazily: ascending (or descending when
+ * `backwards`), strictly after `after`, at most `limit`, as of the moment the
+ * iteration starts.
  *
  * @internal
  */
@@ -103,69 +367,8 @@ export function* select(
   query: Query.Query,
   options?: { readonly after?: SequencePosition.SequencePosition | undefined; readonly limit?: number | undefined; readonly backwards?: boolean | undefined }
 ): Generator<Event.SequencedEvent> {
-  const end = state.events.length
-  const start = indexAfter(options?.after)
-  let remaining = options?.limit ?? Infinity
-  if (start >= end || remaining <= 0) return
-  const events = state.events
-  const backwards = options?.backwards === true
-  if (query._tag === "All") {
-    if (backwards) {
-      for (let i = end - 1; i >= start && remaining > 0; i--, remaining--) yield events[i]!
-    } else {
-      for (let i = start; i < end && remaining > 0; i++, remaining--) yield events[i]!
-    }
-    return
-  }
-  const srcs = sources(state, query)
-  if (srcs.length === 0) return
-  const k = srcs.length
-  const lists = srcs.map((s) => s.list)
-  const exactAll = srcs.every((s) => s.exact)
-  // cursors: for each list, the next offset to visit
-  const lo = lists.map((list) => lowerBound(list, start))
-  const hi = lists.map((list) => lowerBound(list, end))
-  if (!backwards) {
-    const cur = lo
-    while (remaining > 0) {
-      let min = Infinity
-      for (let j = 0; j < k; j++) {
-        if (cur[j]! < hi[j]!) {
-          const v = lists[j]![cur[j]!]!
-          if (v < min) min = v
-        }
-      }
-      if (min === Infinity) return
-      for (let j = 0; j < k; j++) {
-        if (cur[j]! < hi[j]! && lists[j]![cur[j]!] === min) cur[j]!++
-      }
-      const event = events[min]!
-      if (exactAll || Query.matches(query, event)) {
-        remaining--
-        yield event
-      }
-    }
-  } else {
-    const cur = hi.map((h) => h - 1)
-    while (remaining > 0) {
-      let max = -1
-      for (let j = 0; j < k; j++) {
-        if (cur[j]! >= lo[j]!) {
-          const v = lists[j]![cur[j]!]!
-          if (v > max) max = v
-        }
-      }
-      if (max === -1) return
-      for (let j = 0; j < k; j++) {
-        if (cur[j]! >= lo[j]! && lists[j]![cur[j]!] === max) cur[j]!--
-      }
-      const event = events[max]!
-      if (exactAll || Query.matches(query, event)) {
-        remaining--
-        yield event
-      }
-    }
-  }
+  const cursor = new Cursor(state, query, options)
+  for (let i = cursor.nextIndex(); i >= 0; i = cursor.nextIndex()) yield eventAt(state, i)
 }
 
 /** @internal */
@@ -174,10 +377,63 @@ export type AppendResult =
   | { readonly _tag: "ConditionFailed"; readonly position: SequencePosition.SequencePosition }
   | { readonly _tag: "AppendIdReused"; readonly position: SequencePosition.SequencePosition }
 
-const push = (index: Map<string, Array<number>>, key: string, i: number) => {
-  const list = index.get(key)
-  if (list === undefined) index.set(key, [i])
-  else if (list[list.length - 1] !== i) list.push(i)
+const pushIndex = (list: Array<number>, i: number) => {
+  if (list[list.length - 1] !== i) list.push(i)
+}
+
+const EMPTY_TAGS: ReadonlyArray<string> = Object.freeze([])
+
+const typeEntry = (state: State, type: string): Entry => {
+  let entry = state.byType.get(type)
+  if (entry === undefined) {
+    entry = { name: type, list: [], id: state.byType.size, single: EMPTY_TAGS }
+    state.byType.set(type, entry)
+  }
+  return entry
+}
+
+const tagEntry = (state: State, tag: string): Entry => {
+  let entry = state.byTag.get(tag)
+  if (entry === undefined) {
+    entry = { name: tag, list: [], id: state.byTag.size, single: Object.freeze([tag]) }
+    state.byTag.set(tag, entry)
+  }
+  return entry
+}
+
+/** Indexes event i under its tags, and returns the interned tags array. */
+const internTags = (state: State, tags: ReadonlyArray<string>, i: number): ReadonlyArray<string> => {
+  const n = tags.length
+  if (n === 0) return EMPTY_TAGS
+  if (n === 1) {
+    const entry = tagEntry(state, tags[0]!)
+    pushIndex(entry.list, i)
+    return entry.single
+  }
+  let key = ""
+  for (let j = 0; j < n; j++) {
+    const entry = tagEntry(state, tags[j]!)
+    pushIndex(entry.list, i)
+    key = j === 0 ? String(entry.id) : key + "," + entry.id
+  }
+  let set = state.tagSets.get(key)
+  if (set === undefined) {
+    const names: Array<string> = []
+    for (let j = 0; j < n; j++) names.push(state.byTag.get(tags[j]!)!.name)
+    set = Object.freeze(names)
+    state.tagSets.set(key, set)
+  }
+  return set
+}
+
+/** The time of an append, shared with the previous append of the same millisecond. */
+const recordedNow = (state: State): DateTime.Utc => {
+  const millis = Date.now()
+  if (millis !== state.lastMillis || state.lastRecordedAt === undefined) {
+    state.lastMillis = millis
+    state.lastRecordedAt = DateTime.makeUnsafe(millis)
+  }
+  return state.lastRecordedAt
 }
 
 /**
@@ -204,26 +460,23 @@ export const append = (
     }
   }
   if (condition !== undefined) {
-    const conflict = select(state, condition.failIfEventsMatch, { after: condition.after, limit: 1 }).next()
-    if (!conflict.done) return { _tag: "ConditionFailed", position: conflict.value.position }
+    const conflict = new Cursor(state, condition.failIfEventsMatch, { after: condition.after, limit: 1 }).nextIndex()
+    if (conflict >= 0) return { _tag: "ConditionFailed", position: state.events[conflict]!.position }
   }
-  const recordedAt = DateTime.nowUnsafe()
-  const log = state.events
-  for (const event of events) {
-    const i = log.length
-    const stored: Event.SequencedEvent = {
-      type: event.type,
-      tags: event.tags.slice(),
-      data: event.data,
-      ...(event.metadata !== undefined ? { metadata: { ...event.metadata } } : {}),
-      position: positionOf(i),
-      recordedAt
-    }
-    log.push(stored)
-    push(state.byType, event.type, i)
-    for (const tag of event.tags) push(state.byTag, tag, i)
+  const recordedAt = recordedNow(state)
+  for (let e = 0; e < events.length; e++) {
+    const event = events[e]!
+    const i = state.events.length
+    const type = typeEntry(state, event.type)
+    pushIndex(type.list, i)
+    const tags = internTags(state, event.tags, i)
+    state.events.push(Object.freeze(
+      event.metadata === undefined
+        ? { type: type.name, tags, data: event.data, position: positionOf(i), recordedAt }
+        : { type: type.name, tags, data: event.data, metadata: { ...event.metadata }, position: positionOf(i), recordedAt }
+    ))
   }
-  const position = positionOf(log.length - 1)
+  const position = state.events[state.events.length - 1]!.position
   if (appendId !== undefined) state.appendIds.set(appendId, { position, fingerprint: print ?? fingerprint(events) })
   return { _tag: "Appended", position, written: true }
 }

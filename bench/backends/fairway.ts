@@ -1,0 +1,235 @@
+/**
+ * Fairway backends: any layer providing the `EventStore` service, driven by
+ * Effect programs the way a user writes them (a loop in `Effect.gen`,
+ * concurrent writers with `Effect.forEach`, reads folded with
+ * `Stream.runFold`). The memory layer and the FoundationDB layer share this
+ * code; each is one entry in `bench/backends/index.ts`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as Event from "../../src/Dcb/Event.ts"
+import * as EventStore from "../../src/Dcb/EventStore.ts"
+import * as Query from "../../src/Dcb/Query.ts"
+import type * as SequencePosition from "../../src/Dcb/SequencePosition.ts"
+import {
+  type Backend,
+  type BenchEvent,
+  type BenchQuery,
+  COMMAND_EVENT_TYPE,
+  type CommandPlan,
+  type CommandResult,
+  payload,
+  type ReadResult,
+  type Store
+} from "./Backend.ts"
+
+const toNewEvent = (e: BenchEvent): Event.NewEvent => ({ type: e.type, tags: e.tags, data: e.data })
+
+const toQuery = (q: BenchQuery): Query.Query =>
+  q._tag === "Tag" ? Query.fromItems([{ tags: [q.tag] }]) : Query.fromItems([{ types: [q.type] }])
+
+interface Fold {
+  count: number
+  last: SequencePosition.SequencePosition | undefined
+}
+
+const fold = (acc: Fold, e: Event.SequencedEvent): Fold => {
+  acc.count++
+  acc.last = e.position
+  return acc
+}
+
+/**
+ * One command, written directly on the `EventStore` service: read the
+ * decision query, fold it, decide, append under
+ * `{ failIfEventsMatch: query, after: last position read }`, retry on
+ * `AppendConditionFailed`.
+ *
+ * @since 0.1.0
+ */
+export const command = (
+  store: EventStore.EventStoreShape,
+  tag: string,
+  maxAttempts: number,
+  deadline: number,
+  stats: { successes: number; conditionFailures: number; retries: number; gaveUp: number }
+): Effect.Effect<void, EventStore.AppendError | EventStore.ReadError> =>
+  Effect.gen(function*() {
+    const query = Query.fromItems([{ types: [COMMAND_EVENT_TYPE], tags: [tag] }])
+    for (let attempt = 1;; attempt++) {
+      const state = yield* Stream.runFold(store.read(query), (): Fold => ({ count: 0, last: undefined }), fold)
+      // decide: deposit (the balance is state.count; no business rule rejects here)
+      const event: Event.NewEvent = { type: COMMAND_EVENT_TYPE, tags: [tag], data: payload(state.count) }
+      const appended = yield* store.append([event], {
+        condition: { failIfEventsMatch: query, after: state.last }
+      }).pipe(
+        Effect.as(true),
+        Effect.catchTag("AppendConditionFailed", () => Effect.succeed(false))
+      )
+      if (appended) {
+        stats.successes++
+        return
+      }
+      stats.conditionFailures++
+      if (attempt >= maxAttempts || performance.now() > deadline + 1000) {
+        stats.gaveUp++
+        return
+      }
+      stats.retries++
+    }
+  })
+
+const loadModules = async () => ({
+  Command: await import("../../src/Module/Command.ts"),
+  DecisionModel: await import("../../src/Dcb/DecisionModel.ts")
+})
+
+/**
+ * The command of scenario 3 declared with `Command.make` (a raw decision
+ * model counting the tag's deposits) and run with `Command.run`, with its
+ * default retry schedule (`plan.maxAttempts` does not apply).
+ *
+ * @since 0.1.0
+ */
+const moduleCommands = (
+  { Command, DecisionModel }: Awaited<ReturnType<typeof loadModules>>,
+  store: EventStore.EventStoreShape,
+  plan: CommandPlan
+) =>
+  Effect.gen(function*() {
+    const Deposit = Command.make({
+      name: "Deposit",
+      input: Schema.Struct({ tag: Schema.String }),
+      model: ({ tag }) =>
+        DecisionModel.makeRaw({
+          query: Query.fromItems([{ types: [COMMAND_EVENT_TYPE], tags: [tag] }]),
+          initial: 0,
+          evolve: (n: number) => n + 1
+        }),
+      decide: (count, { tag }) =>
+        Effect.succeed([{ type: COMMAND_EVENT_TYPE, tags: [tag], data: payload(count) }])
+      // the default retry schedule: 8 retries, jittered exponential backoff from 2 ms, capped at 100 ms
+    })
+    const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
+    let commands = 0
+    yield* Effect.forEach(
+      Array.from({ length: plan.writers }, (_, w) => w),
+      (w) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < plan.perWriter; i++) {
+            if (performance.now() > plan.deadline) return
+            const ok = yield* Command.run(Deposit, { tag: plan.tagOf(w, i) }).pipe(
+              Effect.as(true),
+              Effect.catchTag("CommandConflict", () => Effect.succeed(false))
+            )
+            if (ok) stats.successes++
+            else stats.gaveUp++
+            commands++
+          }
+        }),
+      { concurrency: plan.writers, discard: true }
+    )
+    return { commands, ...stats } satisfies CommandResult
+  }).pipe(Effect.provideService(EventStore.EventStore, store))
+
+/**
+ * A Fairway backend over a layer that provides the `EventStore` (and possibly
+ * more services, which `counters` may use).
+ *
+ * @since 0.1.0
+ */
+export const make = <X = never>(options: {
+  readonly name: string
+  readonly layer: () => Layer.Layer<EventStore.EventStore | X, unknown>
+  readonly counters?: Effect.Effect<Record<string, number>, unknown, EventStore.EventStore | X>
+  readonly keys?: Effect.Effect<Record<string, number>, unknown, EventStore.EventStore | X>
+  readonly maxEvents?: number
+  readonly maxEventsQuick?: number
+  readonly measureHeap?: boolean
+}): Backend => ({
+  name: options.name,
+  kind: "fairway",
+  ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+  ...(options.maxEventsQuick !== undefined ? { maxEventsQuick: options.maxEventsQuick } : {}),
+  ...(options.measureHeap !== undefined ? { measureHeap: options.measureHeap } : {}),
+  open: async () => {
+    const runtime = ManagedRuntime.make(options.layer())
+    const store = await runtime.runPromise(Effect.service(EventStore.EventStore))
+    const run = <A>(effect: Effect.Effect<A, unknown, EventStore.EventStore | X>): Promise<A> => runtime.runPromise(effect)
+    const result: Store = {
+      appendEach: (events, deadline) =>
+        run(Effect.gen(function*() {
+          let i = 0
+          for (; i < events.length; i++) {
+            if ((i & 255) === 0 && performance.now() > deadline) break
+            yield* store.append([toNewEvent(events[i]!)])
+          }
+          return i
+        })),
+      appendBatches: (batches, deadline) =>
+        run(Effect.gen(function*() {
+          let n = 0
+          for (const batch of batches) {
+            if (performance.now() > deadline) break
+            yield* store.append(batch.map(toNewEvent))
+            n += batch.length
+          }
+          return n
+        })),
+      load: (batches) =>
+        run(Effect.gen(function*() {
+          for (const batch of batches) yield* store.append(batch.map(toNewEvent))
+        })),
+      read: (q, reps, deadline) =>
+        run(Effect.gen(function*() {
+          const query = toQuery(q)
+          const samples: Array<number> = []
+          let count = 0
+          for (let r = 0; r < reps; r++) {
+            if (r > 0 && performance.now() > deadline) break
+            const t0 = performance.now()
+            const acc = yield* Stream.runFold(store.read(query), (): Fold => ({ count: 0, last: undefined }), fold)
+            samples.push(performance.now() - t0)
+            count = acc.count
+          }
+          return { samples, count } satisfies ReadResult
+        })),
+      commands: (plan: CommandPlan) =>
+        run(Effect.gen(function*() {
+          const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
+          let commands = 0
+          yield* Effect.forEach(
+            Array.from({ length: plan.writers }, (_, w) => w),
+            (w) =>
+              Effect.gen(function*() {
+                for (let i = 0; i < plan.perWriter; i++) {
+                  if (performance.now() > plan.deadline) return
+                  yield* command(store, plan.tagOf(w, i), plan.maxAttempts, plan.deadline, stats)
+                  commands++
+                }
+              }),
+            { concurrency: plan.writers, discard: true }
+          )
+          return { commands, ...stats } satisfies CommandResult
+        })),
+      moduleCommands: (plan: CommandPlan) =>
+        // loaded when used: the bench runs on while the module is in progress
+        Effect.runPromise(Effect.promise(() => loadModules())).then((modules) =>
+          run(moduleCommands(modules, store, plan))
+        ),
+      close: () => runtime.dispose()
+    }
+    const counters = options.counters
+    const keys = options.keys
+    return {
+      ...result,
+      ...(counters !== undefined ? { counters: () => run(counters) } : {}),
+      ...(keys !== undefined ? { keys: () => run(keys) } : {})
+    }
+  }
+})

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option, Stream } from "effect"
+import { EventStore, Query } from "../../src/Dcb/index.ts"
+import { Command } from "../../src/Module/index.ts"
+import { type Backend, backends } from "../backends.ts"
+import { failureTags, onStore } from "../testing.ts"
+import { ChangeCourseCapacity, DefineCourse, maxCoursesPerStudent, SubscribeStudentToCourse } from "./commands.ts"
+import { StudentSubscribedToCourse } from "./events.ts"
+
+const subscriptions = (tag: string) =>
+  EventStore.read(Query.item({ types: [StudentSubscribedToCourse.type], tags: [tag] })).pipe(
+    Stream.mapEffect(StudentSubscribedToCourse.decode),
+    Stream.map((e) => e.payload),
+    Stream.runCollect
+  )
+
+export const courseTests = (name: string, makeLayer: Backend["layer"]) =>
+  describe(`course subscriptions (${name})`, () => {
+    const run = onStore(makeLayer)
+
+    it.live("a course never holds more students than its capacity, under 20 concurrent students", () =>
+      run(Effect.gen(function* () {
+        yield* Command.run(DefineCourse, { courseId: "c1", capacity: 3 })
+        const results = yield* Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => `s${i}`),
+          (studentId) => Effect.result(Command.run(SubscribeStudentToCourse, { studentId, courseId: "c1" })),
+          { concurrency: "unbounded" }
+        )
+        const stored = yield* subscriptions("course:c1")
+        expect(stored).toHaveLength(3)
+        expect(results.filter((r) => r._tag === "Success")).toHaveLength(3)
+        expect(failureTags(results)).toEqual(new Set(["CourseFull"]))
+        // the retries happened: at least one winner decided more than once
+        expect(results.some((r) => r._tag === "Success" && r.success.attempts > 1)).toBe(true)
+      })))
+
+    it.live("a student never takes more than the maximum of courses, subscribing to 8 at once", () =>
+      run(Effect.gen(function* () {
+        const courses = Array.from({ length: 8 }, (_, i) => `c${i}`)
+        yield* Effect.forEach(courses, (courseId) => Command.run(DefineCourse, { courseId, capacity: 100 }))
+        const results = yield* Effect.forEach(
+          courses,
+          (courseId) => Effect.result(Command.run(SubscribeStudentToCourse, { studentId: "s1", courseId })),
+          { concurrency: "unbounded" }
+        )
+        expect(yield* subscriptions("student:s1")).toHaveLength(maxCoursesPerStudent)
+        expect(results.filter((r) => r._tag === "Success")).toHaveLength(maxCoursesPerStudent)
+        expect(failureTags(results)).toEqual(new Set(["TooManyCourses"]))
+      })))
+
+    it.live("a student subscribes to a course once, even when the request is sent 10 times at once", () =>
+      run(Effect.gen(function* () {
+        yield* Command.run(DefineCourse, { courseId: "c1", capacity: 10 })
+        const results = yield* Effect.forEach(
+          Array.from({ length: 10 }),
+          () => Effect.result(Command.run(SubscribeStudentToCourse, { studentId: "s1", courseId: "c1" })),
+          { concurrency: "unbounded" }
+        )
+        expect(yield* subscriptions("course:c1")).toEqual([{ studentId: "s1", courseId: "c1" }])
+        expect(results.filter((r) => r._tag === "Success")).toHaveLength(1)
+        expect(failureTags(results)).toEqual(new Set(["AlreadySubscribed"]))
+      })))
+
+    it.live("both invariants at once: many students, many courses, capacity changes racing subscriptions", () =>
+      run(Effect.gen(function* () {
+        const courses = ["c1", "c2", "c3", "c4"]
+        yield* Effect.forEach(courses, (courseId) => Command.run(DefineCourse, { courseId, capacity: 2 }))
+        const requests = courses.flatMap((courseId) =>
+          Array.from({ length: 6 }, (_, i) => Command.run(SubscribeStudentToCourse, { studentId: `s${i}`, courseId }))
+        )
+        const raises = courses.map((courseId) => Command.run(ChangeCourseCapacity, { courseId, newCapacity: 3 }))
+        yield* Effect.forEach([...requests, ...raises], Effect.result, { concurrency: "unbounded" })
+        for (const courseId of courses) {
+          const stored = yield* subscriptions(`course:${courseId}`)
+          expect(stored.length).toBeLessThanOrEqual(3)
+          expect(stored.length).toBeGreaterThanOrEqual(2)
+          expect(new Set(stored.map((s) => s.studentId)).size).toBe(stored.length)
+        }
+        for (let i = 0; i < 6; i++) {
+          expect((yield* subscriptions(`student:s${i}`)).length).toBeLessThanOrEqual(maxCoursesPerStudent)
+        }
+      })))
+
+    it.effect("bad input is a typed error and writes nothing", () =>
+      run(Effect.gen(function* () {
+        const error = yield* Effect.flip(Command.run(DefineCourse, { courseId: "c1", capacity: 0 }))
+        expect(error._tag).toBe("CommandInputInvalid")
+        expect(Option.isNone(yield* EventStore.head)).toBe(true)
+      })))
+  })
+
+for (const backend of backends) courseTests(backend.name, backend.layer)

@@ -1,0 +1,25 @@
+/**
+ * Adds a comment to an article; comment ids count up per article.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Option, Schema } from "effect"
+import { DecisionModel } from "../../../src/Dcb/index.ts"
+import { Command, Registry } from "../../../src/Module/index.ts"
+import { NotFound } from "../domain/errors.ts"
+import { CommentAdded } from "../domain/events.ts"
+import { article, comments } from "../domain/models.ts"
+import { now } from "../domain/text.ts"
+
+/** @category commands @since 0.1.0 */
+export const AddComment = Registry.register(Command.make({
+  name: "AddComment",
+  input: Schema.Struct({ articleId: Schema.String, authorId: Schema.String, body: Schema.String }),
+  model: ({ articleId }) => DecisionModel.combine({ article: article(articleId), comments: comments(articleId) }),
+  decide: (state, input) =>
+    Effect.gen(function*() {
+      if (Option.isNone(state.article)) return yield* new NotFound({ message: "article not found" })
+      return [CommentAdded.make({ ...input, commentId: state.comments.lastId + 1, createdAt: yield* now })]
+    }),
+  retry: { times: 20 }
+}))

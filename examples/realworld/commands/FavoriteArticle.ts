@@ -1,0 +1,26 @@
+/**
+ * Favorites an article. The boundary is the article and this user's own
+ * favorite of it: favorites by different users never conflict, and one
+ * user's racing favorite/unfavorite requests alternate exactly.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Option, Schema } from "effect"
+import { DecisionModel } from "../../../src/Dcb/index.ts"
+import { Command, Registry } from "../../../src/Module/index.ts"
+import { NotFound } from "../domain/errors.ts"
+import { ArticleFavorited } from "../domain/events.ts"
+import { article, favorite } from "../domain/models.ts"
+
+/** @category commands @since 0.1.0 */
+export const FavoriteArticle = Registry.register(Command.make({
+  name: "FavoriteArticle",
+  input: Schema.Struct({ articleId: Schema.String, userId: Schema.String }),
+  model: ({ articleId, userId }) =>
+    DecisionModel.combine({ article: article(articleId), favorite: favorite(articleId, userId) }),
+  decide: (state, input) => {
+    if (Option.isNone(state.article)) return Effect.fail(new NotFound({ message: "article not found" }))
+    return Effect.succeed(state.favorite ? [] : [ArticleFavorited.make(input)])
+  },
+  retry: { times: 20 }
+}))

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import { memoryStores, serve } from "../server.ts"
+
+describe("Conduit over a real socket", () => {
+  it.live("register, publish, read back on 127.0.0.1", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(serve(memoryStores, { port: 0, host: "127.0.0.1" }))
+      const base = yield* HttpServer.addressFormattedWith(Effect.succeed).pipe(Effect.provide(context))
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const call = (method: string, path: string, body?: unknown, token?: string) =>
+        Effect.promise(async () => {
+          const headers: Record<string, string> = { "content-type": "application/json" }
+          if (token !== undefined) headers["authorization"] = `Token ${token}`
+          const init: RequestInit = { method, headers }
+          if (body !== undefined) init.body = JSON.stringify(body)
+          const response = await fetch(`${base}${path}`, init)
+          return { status: response.status, body: await response.json().catch(() => undefined) as any }
+        })
+      const user = yield* call("POST", "/api/users", { user: { username: "wire", email: "wire@x.y", password: "pw" } })
+      expect(user.status).toBe(201)
+      const token = user.body.user.token
+      const article = yield* call("POST", "/api/articles", {
+        article: { title: "Over the wire", description: "d", body: "b", tagList: ["net"] }
+      }, token)
+      expect(article.status).toBe(201)
+      expect((yield* call("GET", "/api/articles/over-the-wire")).body.article.author.username).toBe("wire")
+      expect((yield* call("GET", "/api/articles?tag=net")).body.articlesCount).toBe(1)
+      expect((yield* call("GET", "/api/user")).status).toBe(401)
+      const openapi = yield* call("GET", "/api/openapi.json")
+      expect(Object.keys(openapi.body.paths)).toContain("/api/articles/{slug}/comments/{id}")
+    }))
+})

@@ -1,0 +1,453 @@
+/**
+ * The `EventStore` on FoundationDB, over the {@link FdbDatabase.FdbDatabase}
+ * service (the live binding or the simulator).
+ *
+ * - **Positions** are versionstamps: 10 bytes of commit version and 2 bytes of
+ *   the event's index in its append, read as a 96-bit `bigint`. They increase
+ *   with commit order, with gaps.
+ * - **Indexes** (see `KeyLayout`): by type, by every subset of 1 or 2 tags,
+ *   and by type with those subsets, so a query item with at most two tags is
+ *   one exact key range.
+ * - **The append condition** is checked with non-snapshot reads of exactly
+ *   those ranges (after the condition's `after`): a concurrent append of an
+ *   event matching the condition writes a key into a range this transaction
+ *   read, so one of the two fails with `not_committed`, retries, and
+ *   re-evaluates the condition. An append whose events cannot match writes
+ *   nowhere we read: no conflict.
+ * - **Exactly once**: every append writes a marker key in its transaction
+ *   (the caller's `appendId`, or a generated one) and reads it first; a retry
+ *   after `commit_unknown_result` finds it and returns the first position.
+ * - **Reads** merge the index ranges of a query page by page, one transaction
+ *   per page, in position order; **subscribe** follows the head key with a
+ *   watch.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { EventStore } from "fairway/Dcb"
+ * import { EventStoreFdb, FdbDatabase } from "fairway/Fdb"
+ *
+ * // on a cluster:   EventStoreFdb.layer().pipe(Layer.provide(FdbDatabase.layer()))
+ * // in tests:       EventStoreFdb.layer().pipe(Layer.provide(FdbDatabase.layerSimulated()))
+ * const Store = EventStoreFdb.layer({ prefix: "shop" }).pipe(Layer.provide(FdbDatabase.layerSimulated()))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type * as AppendCondition from "../Dcb/AppendCondition.ts"
+import type * as Event from "../Dcb/Event.ts"
+import * as EventStore from "../Dcb/EventStore.ts"
+import * as Query from "../Dcb/Query.ts"
+import type * as SequencePosition from "../Dcb/SequencePosition.ts"
+import * as FdbDatabase from "./FdbDatabase.ts"
+import * as FdbError from "./FdbError.ts"
+import * as KeyLayout from "./KeyLayout.ts"
+import * as Tuple from "./Tuple.ts"
+
+/**
+ * Options of {@link layer}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  /** The store's prefix: bytes, or a name `s` for the tuple `("fairway", s)` (default `("fairway", "default")`). */
+  readonly prefix?: Uint8Array | string | undefined
+  /** Keys read per index range per page (default 1,000): each page is one transaction. */
+  readonly pageSize?: number | undefined
+  /** Retries of one transaction before a `StorageError` (default 100). */
+  readonly retryLimit?: number | undefined
+  /** Timeout of one transaction in milliseconds (default: none). */
+  readonly transactionTimeoutMillis?: number | undefined
+}
+
+/**
+ * Bytes one append may write, with margin under FoundationDB's 10,000,000
+ * (conflict ranges and the marker count too).
+ *
+ * @category limits
+ * @since 0.1.0
+ */
+export const maxAppendTransactionBytes = 9_000_000
+
+// -----------------------------------------------------------------------------
+// Event encoding: 0x01, header length (u32 BE), JSON header, payload bytes
+// -----------------------------------------------------------------------------
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+interface Header {
+  readonly t: string
+  readonly g: ReadonlyArray<string>
+  readonly r: number
+  readonly m?: Readonly<Record<string, string>>
+}
+
+/**
+ * Encodes an event's stored value.
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const encodeEvent = (event: Event.NewEvent, recordedAt: number): Uint8Array => {
+  const header: Header = event.metadata === undefined
+    ? { t: event.type, g: event.tags, r: recordedAt }
+    : { t: event.type, g: event.tags, r: recordedAt, m: event.metadata }
+  const h = encoder.encode(JSON.stringify(header))
+  const out = new Uint8Array(5 + h.length + event.data.length)
+  out[0] = 1
+  new DataView(out.buffer).setUint32(1, h.length)
+  out.set(h, 5)
+  out.set(event.data, 5 + h.length)
+  return out
+}
+
+/**
+ * Decodes a stored event value at its position.
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const decodeEvent = (value: Uint8Array, position: SequencePosition.SequencePosition): Event.SequencedEvent => {
+  const length = new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(1)
+  const header = JSON.parse(decoder.decode(value.subarray(5, 5 + length))) as Header
+  return {
+    type: header.t,
+    tags: header.g,
+    data: value.slice(5 + length),
+    ...(header.m !== undefined ? { metadata: header.m } : {}),
+    position,
+    recordedAt: DateTime.makeUnsafe(header.r)
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Errors
+// -----------------------------------------------------------------------------
+
+const storageError = (error: FdbError.FdbError, what: string): EventStore.StorageError =>
+  new EventStore.StorageError({
+    reason: FdbError.isMaybeCommitted(error.code)
+      ? `${what}: FoundationDB reported commit_unknown_result and the retries ran out: the outcome is unknown (${error.message})`
+      : `${what}: ${error.message}`,
+    cause: error
+  })
+
+/** FoundationDB size errors at commit mean nothing was written: report them as an invalid append. */
+const appendFdbError = (error: FdbError.FdbError): EventStore.InvalidAppend | EventStore.StorageError =>
+  error.code === FdbError.codes.transaction_too_large || error.code === FdbError.codes.key_too_large ||
+    error.code === FdbError.codes.value_too_large
+    ? new EventStore.InvalidAppend({ reason: `the append exceeds a FoundationDB limit: ${error.message}` })
+    : storageError(error, "append failed")
+
+// -----------------------------------------------------------------------------
+// Store
+// -----------------------------------------------------------------------------
+
+interface Prepared {
+  readonly indexes: Array<Array<KeyLayout.StampRange>>
+}
+
+/**
+ * Checks an append against FoundationDB's sizes (value 100,000 bytes, key
+ * 10,000 bytes, transaction {@link maxAppendTransactionBytes}) after the core
+ * validation, and prepares its keys.
+ */
+const prepare = (
+  layout: KeyLayout.KeyLayout,
+  events: ReadonlyArray<Event.NewEvent>
+): Prepared | EventStore.InvalidEvent | EventStore.InvalidAppend => {
+  if (events.length > 65_536) {
+    return new EventStore.InvalidAppend({ reason: "an append holds at most 65,536 events on FoundationDB" })
+  }
+  let total = 0
+  const indexes: Array<Array<KeyLayout.StampRange>> = []
+  const stamped = layout.events.prefix.length + KeyLayout.stampLength
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!
+    // the timestamp is re-encoded at commit; 2^53 is the widest it can be
+    const value = encodeEvent(event, Number.MAX_SAFE_INTEGER)
+    if (value.length > FdbError.fdbLimits.maxValueBytes) {
+      return new EventStore.InvalidEvent({
+        eventIndex: i,
+        reason: `the encoded event is ${value.length} bytes, over FoundationDB's ${FdbError.fdbLimits.maxValueBytes}-byte value limit`
+      })
+    }
+    const ranges = KeyLayout.indexRanges(layout, event.type, event.tags)
+    total += stamped * 2 + value.length
+    for (const range of ranges) {
+      const keyLength = range.prefix.length + KeyLayout.stampLength
+      if (keyLength > FdbError.fdbLimits.maxKeyBytes) {
+        return new EventStore.InvalidEvent({
+          eventIndex: i,
+          reason: `an index key is ${keyLength} bytes, over FoundationDB's ${FdbError.fdbLimits.maxKeyBytes}-byte key limit`
+        })
+      }
+      total += keyLength * 2
+    }
+    if (total > maxAppendTransactionBytes) break
+    indexes.push(ranges)
+  }
+  if (total > maxAppendTransactionBytes) {
+    return new EventStore.InvalidAppend({
+      reason: `the append would write about ${total} bytes with its indexes, over the ${maxAppendTransactionBytes}-byte ` +
+        `transaction budget on FoundationDB (10,000,000 bytes): split it`
+    })
+  }
+  return { indexes }
+}
+
+type AppendOutcome =
+  | { readonly _tag: "Existing"; readonly position: SequencePosition.SequencePosition }
+  | { readonly _tag: "Written"; readonly stamp: Effect.Effect<Uint8Array, FdbError.FdbError> }
+
+/**
+ * Makes the FoundationDB event store over the database in context.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShape, never, FdbDatabase.FdbDatabase> =>
+  Effect.gen(function* () {
+    const db = yield* FdbDatabase.FdbDatabase
+    const layout = KeyLayout.make(options?.prefix)
+    const pageSize = Math.max(1, options?.pageSize ?? 1000)
+    const tnOptions: FdbDatabase.TransactionOptions = {
+      retryLimit: options?.retryLimit ?? 100,
+      ...(options?.transactionTimeoutMillis !== undefined ? { timeoutMillis: options.transactionTimeoutMillis } : {})
+    }
+    const instance = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+    let markerCounter = 0
+    /** Markers of completed appends without id, cleared by later appends (blind clears: no conflict). */
+    let doneMarkers: Array<Uint8Array> = []
+
+    // --- head ---------------------------------------------------------------------
+    const readHead = (tn: FdbDatabase.Transaction) =>
+      Effect.map(
+        tn.get(layout.head, { snapshot: true }),
+        (value) => value === undefined ? Option.none() : Option.some(KeyLayout.positionFromBytes(value, 0))
+      )
+    const head: EventStore.EventStoreShape["head"] = db.transact(readHead, tnOptions).pipe(
+      Effect.mapError((e) => storageError(e, "reading the head failed"))
+    )
+
+    // --- condition ----------------------------------------------------------------
+    /** The first event matching the condition after its `after`, reading (non-snapshot) only its narrowest ranges. */
+    const firstConflict = (tn: FdbDatabase.Transaction, condition: AppendCondition.AppendCondition) =>
+      Effect.gen(function* () {
+        const query = condition.failIfEventsMatch
+        let first: SequencePosition.SequencePosition | undefined
+        for (const source of KeyLayout.sources(layout, query)) {
+          let [begin, end] = KeyLayout.bounds(source.range, condition.after)
+          if (first !== undefined) end = KeyLayout.keyAt(source.range, first) // only an earlier one matters
+          for (;;) {
+            const rows = yield* tn.getRange(begin, end, { limit: source.exact ? 1 : pageSize })
+            if (rows.length === 0) break
+            if (source.exact) {
+              first = KeyLayout.positionFromBytes(rows[0]!.key)
+              break
+            }
+            let found = false
+            for (const row of rows) {
+              const position = KeyLayout.positionFromBytes(row.key)
+              const value = yield* tn.get(KeyLayout.keyAt(layout.events, position), { snapshot: true })
+              if (value !== undefined && Query.matches(query, decodeEvent(value, position))) {
+                first = position
+                found = true
+                break
+              }
+            }
+            if (found || rows.length < pageSize) break
+            begin = Tuple.keyAfter(rows[rows.length - 1]!.key)
+          }
+        }
+        return first
+      })
+
+    // --- append -------------------------------------------------------------------
+    const append: EventStore.EventStoreShape["append"] = (events, appendOptions) =>
+      Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, EventStore.AppendError> => {
+        const invalid = EventStore.validateAppend(events, appendOptions)
+        if (invalid !== undefined) return Effect.fail(invalid)
+        const prepared = prepare(layout, events)
+        if (!("indexes" in prepared)) return Effect.fail(prepared)
+        const condition = appendOptions?.condition
+        const appendId = appendOptions?.appendId
+        const print = EventStore.fingerprint(events)
+        const printBytes = encoder.encode(print)
+        const markerKey = appendId !== undefined
+          ? layout.appendId(appendId)
+          : layout.appendMarker(`${instance}-${(markerCounter++).toString(36)}`)
+        const toClear = doneMarkers.slice(0, 100)
+        const last = events.length - 1
+        const body = (tn: FdbDatabase.Transaction) =>
+          Effect.gen(function* () {
+            // 1. a previous attempt of this append (or a previous append with this id) committed?
+            const marker = yield* tn.get(markerKey)
+            if (marker !== undefined) {
+              const position = KeyLayout.positionFromBytes(marker, 0)
+              if (decoder.decode(marker.subarray(KeyLayout.stampLength)) !== print) {
+                return yield* Effect.fail(new EventStore.AppendIdReused({ appendId: appendId ?? "", firstPosition: position }))
+              }
+              return { _tag: "Existing", position } as AppendOutcome
+            }
+            // 2. the condition: reads (with conflict ranges) before any versionstamped write
+            if (condition !== undefined) {
+              const conflicting = yield* firstConflict(tn, condition)
+              if (conflicting !== undefined) {
+                return yield* Effect.fail(
+                  new EventStore.AppendConditionFailed({
+                    query: condition.failIfEventsMatch,
+                    ...(condition.after !== undefined ? { after: condition.after } : {}),
+                    conflictingPosition: conflicting
+                  })
+                )
+              }
+            }
+            // 3. the events, their index keys, the head and the marker
+            const now = yield* Clock.currentTimeMillis
+            for (let i = 0; i <= last; i++) {
+              const event = events[i]!
+              const log = KeyLayout.stampedKey(layout.events, i)
+              yield* tn.setVersionstampedKey(log.key, log.offset, encodeEvent(event, now))
+              for (const range of prepared.indexes[i]!) {
+                const index = KeyLayout.stampedKey(range, i)
+                yield* tn.setVersionstampedKey(index.key, index.offset, EMPTY)
+              }
+            }
+            const lastStamp = KeyLayout.positionToBytes(BigInt(last))
+            yield* tn.setVersionstampedValue(layout.head, lastStamp, 0)
+            yield* tn.setVersionstampedValue(markerKey, Tuple.concat(lastStamp, printBytes), 0)
+            for (const key of toClear) yield* tn.clear(key)
+            return { _tag: "Written", stamp: yield* tn.getVersionstamp } as AppendOutcome
+          })
+        return db.transact(body, tnOptions).pipe(
+          Effect.flatMap((outcome) =>
+            outcome._tag === "Existing"
+              ? Effect.succeed(outcome.position)
+              : Effect.map(outcome.stamp, (stamp) => KeyLayout.positionFromStamp(stamp, last))
+          ),
+          Effect.tap(() =>
+            Effect.sync(() => {
+              if (toClear.length > 0) doneMarkers = doneMarkers.filter((k) => !toClear.includes(k))
+              if (appendId === undefined) doneMarkers.push(markerKey)
+            })
+          ),
+          Effect.catchIf(FdbError.isFdbError, (e) => Effect.fail(appendFdbError(e)))
+        )
+      })
+
+    // --- read ---------------------------------------------------------------------
+    interface Cursor {
+      readonly after: bigint | undefined
+      readonly before: bigint | undefined
+    }
+    const readPage = (
+      query: Query.Query,
+      sources: ReadonlyArray<KeyLayout.Source>,
+      cursor: Cursor,
+      backwards: boolean,
+      size: number
+    ) =>
+      db.transact((tn) =>
+        Effect.gen(function* () {
+          // exact ranges need no filter, but decoding is done anyway and matching is cheap:
+          // filtering every event also guards against two strings packing alike (lone surrogates)
+          const filter = query._tag !== "All"
+          const isLog = query._tag === "All"
+          let bound: bigint | undefined
+          const found = new Map<bigint, Uint8Array | undefined>()
+          for (const source of sources) {
+            const [begin, end] = KeyLayout.bounds(source.range, cursor.after, cursor.before)
+            const rows = yield* tn.getRange(begin, end, { limit: size, reverse: backwards, snapshot: true })
+            for (const row of rows) found.set(KeyLayout.positionFromBytes(row.key), isLog ? row.value : undefined)
+            if (rows.length === size) {
+              const last = KeyLayout.positionFromBytes(rows[rows.length - 1]!.key)
+              if (bound === undefined || (backwards ? last > bound : last < bound)) bound = last
+            }
+          }
+          let positions = [...found.keys()]
+          if (bound !== undefined) positions = positions.filter((p) => (backwards ? p >= bound! : p <= bound!))
+          positions.sort((a, b) => (a < b ? (backwards ? 1 : -1) : a > b ? (backwards ? -1 : 1) : 0))
+          const values = isLog
+            ? positions.map((p) => found.get(p))
+            : yield* Effect.forEach(
+              positions,
+              (p) => tn.get(KeyLayout.keyAt(layout.events, p), { snapshot: true }),
+              { concurrency: "unbounded" }
+            )
+          const out: Array<Event.SequencedEvent> = []
+          for (let i = 0; i < positions.length; i++) {
+            const value = values[i]
+            if (value === undefined) continue
+            const event = decodeEvent(value, positions[i]! as SequencePosition.SequencePosition)
+            if (!filter || Query.matches(query, event)) out.push(event)
+          }
+          const next: Option.Option<Cursor> = bound === undefined
+            ? Option.none()
+            : Option.some(backwards ? { after: cursor.after, before: bound } : { after: bound, before: undefined })
+          return [out, next] as const
+        }), tnOptions)
+
+    const read: EventStore.EventStoreShape["read"] = (query, readOptions) =>
+      Stream.suspend((): Stream.Stream<Event.SequencedEvent, EventStore.ReadError> => {
+        const invalid = EventStore.validateRead(query, readOptions)
+        if (invalid !== undefined) return Stream.fail(invalid)
+        const sources = KeyLayout.sources(layout, query)
+        const backwards = readOptions?.backwards === true
+        const limit = readOptions?.limit
+        const size = limit !== undefined && sources.every((s) => s.exact) ? Math.min(limit, pageSize) : pageSize
+        const stream = Stream.paginate(
+          { after: readOptions?.after, before: undefined } as Cursor,
+          (cursor) => readPage(query, sources, cursor, backwards, size)
+        ).pipe(Stream.mapError((e) => storageError(e, "read failed")))
+        return limit === undefined ? stream : Stream.take(stream, limit)
+      })
+
+    // --- subscribe ----------------------------------------------------------------
+    const awaitHeadAfter = (position: Option.Option<SequencePosition.SequencePosition>) =>
+      db.transact((tn) =>
+        Effect.gen(function* () {
+          const current = yield* readHead(tn)
+          const seen = Option.getOrElse(position, () => -1n)
+          if (Option.isSome(current) && current.value > seen) return undefined
+          return yield* tn.watch(layout.head)
+        }), tnOptions).pipe(
+          Effect.flatMap((watch) =>
+            watch === undefined ? Effect.void : watch.changed.pipe(
+              // a failed watch (too many watches, a lost connection…) is a change we may have missed:
+              // let the subscription re-read, after a pause so that a failing watch cannot spin
+              Effect.catch(() => Effect.sleep("100 millis")),
+              Effect.ensuring(watch.cancel)
+            )
+          ),
+          Effect.mapError((e) => storageError(e, "waiting for new events failed"))
+        )
+
+    return {
+      append,
+      read,
+      head,
+      subscribe: EventStore.makeSubscribe({ read, head, awaitHeadAfter })
+    }
+  })
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * The FoundationDB {@link EventStore.EventStore}, over the `FdbDatabase` in
+ * context (`FdbDatabase.layer()` on a cluster, `FdbDatabase.layerSimulated()`
+ * in tests).
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer = (options?: Options): Layer.Layer<EventStore.EventStore, never, FdbDatabase.FdbDatabase> =>
+  Layer.effect(EventStore.EventStore, make(options))

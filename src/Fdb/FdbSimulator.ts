@@ -1,0 +1,840 @@
+/**
+ * An in-memory, deterministic simulator of the FoundationDB semantics that
+ * Fairway relies on, behind the same `FdbDatabase` interface as the live
+ * binding (`FdbDatabase.layerSimulated`).
+ *
+ * What it reproduces (each rule has a test in `test/fdb/FdbSimulator.test.ts`):
+ * - MVCC: a transaction reads at one read version (taken at its first read)
+ *   plus its own writes (read-your-writes, including clears);
+ * - optimistic concurrency: at commit, a transaction whose read conflict
+ *   ranges intersect the writes of a transaction committed after its read
+ *   version fails with `not_committed` (1020); snapshot reads record no
+ *   range; blind writes never conflict; a range read stopped by its limit
+ *   records a range only up to the last key returned; read-only transactions
+ *   always commit;
+ * - versionstamps: 8 bytes of commit version (increasing with commit order)
+ *   and 2 bytes of batch order; versionstamped keys are unreadable in their
+ *   own transaction (1036);
+ * - limits: keys 10,000 bytes (2102), values 100,000 bytes (2103),
+ *   transactions 10,000,000 bytes (2101), read version age 5 s (1007, on the
+ *   Effect `Clock`, so `TestClock` controls it), the `timeoutMillis` option
+ *   (1031) and the `retryLimit` option;
+ * - faults drawn from a seeded generator: injected `not_committed`,
+ *   `commit_unknown_result` (1021: applied, not applied, or still in flight —
+ *   landing just before the next commit of any transaction, if it still
+ *   resolves without conflict) and delays
+ *   (scheduler yields that reorder concurrent transactions); the same seed and
+ *   the same program replay the same run;
+ * - watches, fired when the key's value differs from the value the watching
+ *   transaction saw;
+ * - the `doTn` retry loop (retry on retryable codes, body re-run from scratch).
+ *
+ * Every read and commit yields to the scheduler once, like a network round
+ * trip, so concurrent fibers interleave.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FdbError from "./FdbError.ts"
+import type * as FdbDatabase from "./FdbDatabase.ts"
+
+// -----------------------------------------------------------------------------
+// Options and control
+// -----------------------------------------------------------------------------
+
+/**
+ * Faults to inject, as probabilities in `[0, 1]`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Faults {
+  /** Probability that a committing (writing) transaction fails with an injected `not_committed` (1020). */
+  readonly notCommitted?: number | undefined
+  /**
+   * Probability that a commit ends in `commit_unknown_result` (1021): applied, not applied, or still in
+   * flight (it lands before the next commit of any transaction, unless it conflicts by then), with even odds.
+   */
+  readonly commitUnknownResult?: number | undefined
+  /** Probability that a read or a commit is delayed by 1..`maxDelayYields` extra scheduler yields. */
+  readonly delay?: number | undefined
+  /** Most yields of one delay (default 20). */
+  readonly maxDelayYields?: number | undefined
+}
+
+/**
+ * A moderate fault mix for tests: 5% injected conflicts, 5% unknown
+ * results, 30% delays.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const defaultFaults: Faults = { notCommitted: 0.05, commitUnknownResult: 0.05, delay: 0.3, maxDelayYields: 20 }
+
+/**
+ * Options of the simulator.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface SimulatorOptions {
+  /** Seed of the fault generator (default 1). */
+  readonly seed?: number | undefined
+  /** Faults to inject: `true` for {@link defaultFaults}; absent or `false`: none. */
+  readonly faults?: Faults | boolean | undefined
+}
+
+/**
+ * Counters of what happened in a simulated database.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Stats {
+  /** Commits that wrote (each got a commit version). */
+  readonly commits: number
+  /** Read-only commits. */
+  readonly readOnlyCommits: number
+  /** Real conflicts detected at commit (`not_committed` not injected). */
+  readonly conflicts: number
+  /** Injected `not_committed`. */
+  readonly injectedNotCommitted: number
+  /** Injected `commit_unknown_result` whose commit was applied (at once, or when it landed later). */
+  readonly unknownResultCommitted: number
+  /** Injected `commit_unknown_result` whose commit was still in flight (it lands, or not, at the next commit). */
+  readonly unknownResultDeferred: number
+  /** Injected `commit_unknown_result` whose commit was not applied. */
+  readonly unknownResultNotCommitted: number
+  /** Body re-runs of the retry loop. */
+  readonly retries: number
+  /** Injected delays. */
+  readonly delays: number
+}
+
+/**
+ * Control of a simulated database, provided next to it by
+ * `FdbDatabase.layerSimulated`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface FdbSimulatorShape {
+  /** The seed the simulator was made with. */
+  readonly seed: number
+  /** A copy of the counters. */
+  readonly stats: Effect.Effect<Stats>
+  /** Sets the counters back to zero. */
+  readonly resetStats: Effect.Effect<void>
+  /** Replaces the faults (e.g. off while a test sets up, then on). */
+  readonly setFaults: (faults: Faults | boolean) => Effect.Effect<void>
+  /** Lands the commits still in flight after an injected `commit_unknown_result` (applied, or dropped on conflict). */
+  readonly settle: Effect.Effect<void>
+  /** Every live key-value pair at the latest version, in key order. */
+  readonly dump: Effect.Effect<ReadonlyArray<FdbDatabase.KeyValue>>
+  /** The latest commit version. */
+  readonly version: Effect.Effect<number>
+}
+
+/**
+ * The control service of a simulated database.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class FdbSimulator extends Context.Service<FdbSimulator, FdbSimulatorShape>()("fairway/FdbSimulator") {}
+
+// -----------------------------------------------------------------------------
+// Bytes as binary strings (one char per byte: string order = byte order)
+// -----------------------------------------------------------------------------
+
+const toStr = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1")
+
+const toBytes = (s: string): Uint8Array => {
+  const b = Buffer.from(s, "latin1")
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice()
+}
+
+const after = (s: string): string => s + "\x00"
+
+// -----------------------------------------------------------------------------
+// Sorted key set (chunked sorted arrays)
+// -----------------------------------------------------------------------------
+
+const CHUNK = 512
+
+const lowerBound = (list: ReadonlyArray<string>, key: string): number => {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (list[mid]! < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+class SortedKeys {
+  chunks: Array<Array<string>> = [[]]
+  /** Index of the first chunk whose last key is >= key (or the last chunk). */
+  chunkFor(key: string): number {
+    let lo = 0
+    let hi = this.chunks.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const c = this.chunks[mid]!
+      if (c[c.length - 1]! < key) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  add(key: string): void {
+    const ci = this.chunkFor(key)
+    const c = this.chunks[ci]!
+    const i = lowerBound(c, key)
+    if (c[i] === key) return
+    c.splice(i, 0, key)
+    if (c.length > CHUNK * 2) this.chunks.splice(ci, 1, c.slice(0, CHUNK), c.slice(CHUNK))
+  }
+  *ascending(begin: string, end: string): Generator<string> {
+    let ci = this.chunkFor(begin)
+    let i = lowerBound(this.chunks[ci]!, begin)
+    for (; ci < this.chunks.length; ci++, i = 0) {
+      const c = this.chunks[ci]!
+      for (; i < c.length; i++) {
+        if (c[i]! >= end) return
+        yield c[i]!
+      }
+    }
+  }
+  *descending(begin: string, end: string): Generator<string> {
+    let ci = this.chunkFor(end)
+    let i = lowerBound(this.chunks[ci]!, end) - 1
+    for (; ci >= 0; ci--, i = ci >= 0 ? this.chunks[ci]!.length - 1 : 0) {
+      const c = this.chunks[ci]!
+      for (; i >= 0; i--) {
+        if (c[i]! < begin) return
+        yield c[i]!
+      }
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Deterministic generator (mulberry32)
+// -----------------------------------------------------------------------------
+
+const makeRng = (seed: number) => {
+  let a = seed >>> 0
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// -----------------------------------------------------------------------------
+// State
+// -----------------------------------------------------------------------------
+
+interface Entry {
+  readonly version: number
+  readonly value: Uint8Array | undefined
+}
+
+interface CommitRecord {
+  readonly version: number
+  readonly points: ReadonlyArray<string>
+  readonly ranges: ReadonlyArray<readonly [string, string]>
+}
+
+interface Watcher {
+  readonly key: string
+  readonly value: Uint8Array | undefined
+  readonly deferred: Deferred.Deferred<void, FdbError.FdbError>
+}
+
+type Mutation =
+  | { readonly _tag: "Set"; readonly key: string; readonly value: Uint8Array }
+  | { readonly _tag: "Clear"; readonly key: string }
+  | { readonly _tag: "ClearRange"; readonly begin: string; readonly end: string }
+  | { readonly _tag: "VsKey"; readonly key: Uint8Array; readonly offset: number; readonly value: Uint8Array }
+  | { readonly _tag: "VsValue"; readonly key: string; readonly value: Uint8Array; readonly offset: number }
+
+interface Attempt {
+  readVersion: number | undefined
+  readVersionAt: number
+  readonly writes: Map<string, Uint8Array | undefined>
+  readonly clears: Array<readonly [string, string]>
+  readonly mutations: Array<Mutation>
+  readonly readConflicts: Array<readonly [string, string]>
+  readonly unreadable: Array<readonly [string, string]>
+  readonly watches: Array<{ key: string; deferred: Deferred.Deferred<void, FdbError.FdbError> }>
+  readonly stamp: Deferred.Deferred<Uint8Array, FdbError.FdbError>
+  size: number
+  done: boolean
+}
+
+const fail = (code: number, reason?: string) => Effect.fail(FdbError.make(code, reason))
+
+const equalBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
+  if (a === undefined || b === undefined) return a === b
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+const overlaps = (r: readonly [string, string], b: string, e: string): boolean => r[0] < e && b < r[1]
+
+/**
+ * Makes a simulated database: the `FdbDatabase` implementation and its
+ * control.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (options?: SimulatorOptions): {
+  readonly database: FdbDatabase.FdbDatabaseShape
+  readonly control: FdbSimulatorShape
+} => {
+  const seed = options?.seed ?? 1
+  const rng = makeRng(seed)
+  const toFaults = (f: Faults | boolean | undefined): Faults => (f === true ? defaultFaults : f === false || f === undefined ? {} : f)
+  let faults = toFaults(options?.faults)
+
+  let version = 0
+  const keys = new SortedKeys()
+  const history = new Map<string, Array<Entry>>()
+  let commitLog: Array<CommitRecord> = []
+  const watchers = new Map<string, Array<Watcher>>()
+  const active = new Set<Attempt>()
+  const zero: Stats = {
+    commits: 0,
+    readOnlyCommits: 0,
+    conflicts: 0,
+    injectedNotCommitted: 0,
+    unknownResultCommitted: 0,
+    unknownResultDeferred: 0,
+    unknownResultNotCommitted: 0,
+    retries: 0,
+    delays: 0
+  }
+  let stats: { -readonly [K in keyof Stats]: Stats[K] } = { ...zero }
+
+  const valueAt = (key: string, at: number): Uint8Array | undefined => {
+    const h = history.get(key)
+    if (h === undefined) return undefined
+    for (let i = h.length - 1; i >= 0; i--) if (h[i]!.version <= at) return h[i]!.value
+    return undefined
+  }
+
+  const oldestReadVersion = (): number => {
+    let min = version
+    for (const a of active) if (a.readVersion !== undefined && a.readVersion < min) min = a.readVersion
+    return min
+  }
+
+  const write = (key: string, value: Uint8Array | undefined, at: number, oldest: number) => {
+    let h = history.get(key)
+    if (h === undefined) {
+      if (value === undefined) return
+      h = []
+      history.set(key, h)
+      keys.add(key)
+    }
+    h.push({ version: at, value })
+    // drop versions no reader can see any more
+    let drop = 0
+    while (drop + 1 < h.length && h[drop + 1]!.version <= oldest) drop++
+    if (drop > 0) h.splice(0, drop)
+    const ws = watchers.get(key)
+    if (ws !== undefined) {
+      const keep = ws.filter((w) => {
+        if (equalBytes(w.value, value)) return true
+        Deferred.doneUnsafe(w.deferred, Effect.void)
+        return false
+      })
+      if (keep.length === 0) watchers.delete(key)
+      else watchers.set(key, keep)
+    }
+  }
+
+  // --- delays: scheduler yields -------------------------------------------------
+  const pause: Effect.Effect<void> = Effect.suspend(() => {
+    const p = faults.delay ?? 0
+    if (p > 0 && rng() < p) {
+      stats.delays++
+      const n = 1 + Math.floor(rng() * (faults.maxDelayYields ?? 20))
+      let e: Effect.Effect<void> = Effect.yieldNow
+      for (let i = 1; i < n; i++) e = Effect.andThen(e, Effect.yieldNow)
+      return Effect.andThen(Effect.yieldNow, e)
+    }
+    return Effect.yieldNow
+  })
+
+  // --- one attempt of a transaction ---------------------------------------------
+  const newAttempt = (): Attempt => ({
+    readVersion: undefined,
+    readVersionAt: 0,
+    writes: new Map(),
+    clears: [],
+    mutations: [],
+    readConflicts: [],
+    unreadable: [],
+    watches: [],
+    stamp: Deferred.makeUnsafe<Uint8Array, FdbError.FdbError>(),
+    size: 0,
+    done: false
+  })
+
+  const makeTransaction = (
+    attempt: Attempt,
+    createdAt: number,
+    timeoutMillis: number | undefined
+  ): FdbDatabase.Transaction => {
+    /** Checks age and timeout, takes the read version on first use. */
+    const alive = Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<number, FdbError.FdbError> => {
+      if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
+      if (timeoutMillis !== undefined && timeoutMillis > 0 && now - createdAt > timeoutMillis) {
+        return fail(FdbError.codes.transaction_timed_out)
+      }
+      if (attempt.readVersion === undefined) {
+        attempt.readVersion = version
+        attempt.readVersionAt = now
+        active.add(attempt)
+      } else if (now - attempt.readVersionAt > FdbError.fdbLimits.maxTransactionAgeMillis) {
+        return fail(FdbError.codes.transaction_too_old)
+      }
+      return Effect.succeed(attempt.readVersion)
+    })
+    const read = <A>(f: (rv: number) => A | FdbError.FdbError): Effect.Effect<A, FdbError.FdbError> =>
+      Effect.andThen(
+        pause,
+        Effect.flatMap(alive, (rv) => {
+          const r = f(rv)
+          return r instanceof FdbError.FdbError ? Effect.fail(r) : Effect.succeed(r)
+        })
+      )
+    let stampedSeen = 0
+    const isUnreadable = (b: string, e: string) => {
+      // the ranges a versionstamped key may land in, computed lazily (reads after such writes are rare)
+      for (; stampedSeen < attempt.mutations.length; stampedSeen++) {
+        const m = attempt.mutations[stampedSeen]!
+        if (m._tag !== "VsKey") continue
+        const lo = m.key.slice()
+        const hi = m.key.slice()
+        lo.fill(0x00, m.offset, m.offset + 10)
+        hi.fill(0xff, m.offset, m.offset + 10)
+        attempt.unreadable.push([toStr(lo), after(toStr(hi))])
+      }
+      return attempt.unreadable.some((r) => overlaps(r, b, e))
+    }
+    const localValue = (key: string): { found: boolean; value: Uint8Array | undefined } => {
+      if (attempt.writes.has(key)) return { found: true, value: attempt.writes.get(key) }
+      for (const [b, e] of attempt.clears) if (b <= key && key < e) return { found: true, value: undefined }
+      return { found: false, value: undefined }
+    }
+    const mutate = (size: number, f: () => void): Effect.Effect<void, FdbError.FdbError> =>
+      Effect.suspend(() => {
+        if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
+        attempt.size += size
+        f()
+        return Effect.void
+      })
+    const checkKey = (key: Uint8Array) =>
+      key.length > FdbError.fdbLimits.maxKeyBytes
+        ? FdbError.make(FdbError.codes.key_too_large, `key of ${key.length} bytes`)
+        : undefined
+    const checkValue = (value: Uint8Array) =>
+      value.length > FdbError.fdbLimits.maxValueBytes
+        ? FdbError.make(FdbError.codes.value_too_large, `value of ${value.length} bytes`)
+        : undefined
+
+    return {
+      get: (keyBytes, options) =>
+        read((rv) => {
+          const key = toStr(keyBytes)
+          if (isUnreadable(key, after(key))) return FdbError.make(FdbError.codes.accessed_unreadable)
+          if (options?.snapshot !== true) attempt.readConflicts.push([key, after(key)])
+          const local = localValue(key)
+          return local.found ? local.value : valueAt(key, rv)
+        }),
+      getRange: (beginBytes, endBytes, options) =>
+        read((rv) => {
+          const begin = toStr(beginBytes)
+          const end = toStr(endBytes)
+          if (begin >= end) return []
+          if (isUnreadable(begin, end)) return FdbError.make(FdbError.codes.accessed_unreadable)
+          const limit = options?.limit !== undefined && options.limit > 0 ? options.limit : Infinity
+          const reverse = options?.reverse === true
+          // merge stored keys with this transaction's writes
+          const local = [...attempt.writes.keys()].filter((k) => begin <= k && k < end).sort()
+          if (reverse) local.reverse()
+          const out: Array<FdbDatabase.KeyValue> = []
+          const stored = reverse ? keys.descending(begin, end) : keys.ascending(begin, end)
+          let s = stored.next()
+          let li = 0
+          while (out.length < limit) {
+            const sk = s.done ? undefined : s.value
+            const lk = li < local.length ? local[li] : undefined
+            if (sk === undefined && lk === undefined) break
+            let key: string
+            if (lk !== undefined && (sk === undefined || (reverse ? lk >= sk : lk <= sk))) {
+              key = lk
+              li++
+              if (sk === lk) s = stored.next()
+            } else {
+              key = sk!
+              s = stored.next()
+            }
+            const l = localValue(key)
+            const value = l.found ? l.value : valueAt(key, rv)
+            if (value !== undefined) out.push({ key: toBytes(key), value })
+          }
+          if (options?.snapshot !== true) {
+            if (out.length >= limit && out.length > 0) {
+              const last = toStr(out[out.length - 1]!.key)
+              attempt.readConflicts.push(reverse ? [last, end] : [begin, after(last)])
+            } else attempt.readConflicts.push([begin, end])
+          }
+          return out
+        }),
+      set: (key, value) =>
+        Effect.suspend(() => {
+          const error = checkKey(key) ?? checkValue(value)
+          if (error !== undefined) return Effect.fail(error)
+          return mutate(key.length * 2 + value.length, () => {
+            const k = toStr(key)
+            const v = value.slice()
+            attempt.writes.set(k, v)
+            attempt.mutations.push({ _tag: "Set", key: k, value: v })
+          })
+        }),
+      clear: (key) =>
+        Effect.suspend(() => {
+          const error = checkKey(key)
+          if (error !== undefined) return Effect.fail(error)
+          return mutate(key.length * 2, () => {
+            const k = toStr(key)
+            attempt.writes.set(k, undefined)
+            attempt.mutations.push({ _tag: "Clear", key: k })
+          })
+        }),
+      clearRange: (beginBytes, endBytes) =>
+        mutate(beginBytes.length * 2 + endBytes.length * 2, () => {
+          const begin = toStr(beginBytes)
+          const end = toStr(endBytes)
+          if (begin >= end) return
+          for (const k of [...attempt.writes.keys()]) if (begin <= k && k < end) attempt.writes.delete(k)
+          attempt.clears.push([begin, end])
+          attempt.mutations.push({ _tag: "ClearRange", begin, end })
+        }),
+      setVersionstampedKey: (key, offset, value) =>
+        Effect.suspend(() => {
+          if (!Number.isInteger(offset) || offset < 0 || offset + 10 > key.length) {
+            return fail(FdbError.codes.client_invalid_operation, "versionstamp offset out of the key")
+          }
+          const error = checkKey(key) ?? checkValue(value)
+          if (error !== undefined) return Effect.fail(error)
+          return mutate(key.length * 2 + value.length, () => {
+            attempt.mutations.push({ _tag: "VsKey", key: key.slice(), offset, value: value.slice() })
+          })
+        }),
+      setVersionstampedValue: (key, value, offset) =>
+        Effect.suspend(() => {
+          if (!Number.isInteger(offset) || offset < 0 || offset + 10 > value.length) {
+            return fail(FdbError.codes.client_invalid_operation, "versionstamp offset out of the value")
+          }
+          const error = checkKey(key) ?? checkValue(value)
+          if (error !== undefined) return Effect.fail(error)
+          return mutate(key.length * 2 + value.length, () => {
+            const k = toStr(key)
+            attempt.writes.delete(k)
+            attempt.unreadable.push([k, after(k)])
+            attempt.mutations.push({ _tag: "VsValue", key: k, value: value.slice(), offset })
+          })
+        }),
+      addReadConflictRange: (begin, end) =>
+        mutate(begin.length + end.length, () => {
+          const b = toStr(begin)
+          const e = toStr(end)
+          if (b < e) attempt.readConflicts.push([b, e])
+        }),
+      watch: (keyBytes) =>
+        Effect.suspend(() => {
+          if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
+          const deferred = Deferred.makeUnsafe<void, FdbError.FdbError>()
+          const key = toStr(keyBytes)
+          attempt.watches.push({ key, deferred })
+          const watch: FdbDatabase.Watch = {
+            changed: Deferred.await(deferred),
+            cancel: Effect.sync(() => {
+              const ws = watchers.get(key)
+              if (ws !== undefined) {
+                const keep = ws.filter((w) => w.deferred !== deferred)
+                if (keep.length === 0) watchers.delete(key)
+                else watchers.set(key, keep)
+              }
+              Deferred.doneUnsafe(deferred, fail(FdbError.codes.operation_cancelled, "watch cancelled"))
+            })
+          }
+          return Effect.succeed(watch)
+        }),
+      getVersionstamp: Effect.sync(() => Deferred.await(attempt.stamp))
+    }
+  }
+
+  /** Ends an attempt that did not commit: its watches and versionstamp fail. */
+  const abandon = (attempt: Attempt, error: FdbError.FdbError) => {
+    attempt.done = true
+    active.delete(attempt)
+    for (const w of attempt.watches) Deferred.doneUnsafe(w.deferred, Effect.fail(error))
+    Deferred.doneUnsafe(attempt.stamp, Effect.fail(error))
+  }
+
+  /** Applies the mutations at a new commit version (synchronous: atomic). */
+  const apply = (attempt: Attempt) => {
+    const at = ++version
+    const stamp = new Uint8Array(10)
+    new DataView(stamp.buffer).setBigUint64(0, BigInt(at))
+    const oldest = oldestReadVersion()
+    const points: Array<string> = []
+    const ranges: Array<readonly [string, string]> = []
+    for (const m of attempt.mutations) {
+      switch (m._tag) {
+        case "Set":
+          write(m.key, m.value, at, oldest)
+          points.push(m.key)
+          break
+        case "Clear":
+          write(m.key, undefined, at, oldest)
+          points.push(m.key)
+          break
+        case "ClearRange": {
+          for (const k of [...keys.ascending(m.begin, m.end)]) {
+            if (valueAt(k, at) !== undefined) write(k, undefined, at, oldest)
+          }
+          ranges.push([m.begin, m.end])
+          break
+        }
+        case "VsKey": {
+          const key = m.key.slice()
+          key.set(stamp, m.offset)
+          const k = toStr(key)
+          write(k, m.value, at, oldest)
+          points.push(k)
+          break
+        }
+        case "VsValue": {
+          const value = m.value.slice()
+          value.set(stamp, m.offset)
+          write(m.key, value, at, oldest)
+          points.push(m.key)
+          break
+        }
+      }
+    }
+    commitLog.push({ version: at, points, ranges })
+    stats.commits++
+    return stamp
+  }
+
+  const registerWatches = (attempt: Attempt) => {
+    for (const w of attempt.watches) {
+      // the value this transaction saw: its own write, else the value at its read version
+      const seen = attempt.writes.has(w.key)
+        ? attempt.writes.get(w.key)
+        : attempt.readVersion === undefined
+        ? valueAt(w.key, version)
+        : valueAt(w.key, attempt.readVersion)
+      const current = valueAt(w.key, version)
+      if (!equalBytes(seen, current)) {
+        Deferred.doneUnsafe(w.deferred, Effect.void)
+        continue
+      }
+      const ws = watchers.get(w.key) ?? []
+      ws.push({ key: w.key, value: current, deferred: w.deferred })
+      watchers.set(w.key, ws)
+    }
+  }
+
+  const conflicts = (attempt: Attempt): boolean => {
+    const rv = attempt.readVersion
+    if (rv === undefined || attempt.readConflicts.length === 0) return false
+    for (const record of commitLog) {
+      if (record.version <= rv) continue
+      for (const p of record.points) {
+        for (const r of attempt.readConflicts) if (r[0] <= p && p < r[1]) return true
+      }
+      for (const w of record.ranges) {
+        for (const r of attempt.readConflicts) if (overlaps(r, w[0], w[1])) return true
+      }
+    }
+    return false
+  }
+
+  const pruneLog = () => {
+    const oldest = oldestReadVersion()
+    if (commitLog.length > 0 && commitLog[0]!.version <= oldest) commitLog = commitLog.filter((r) => r.version > oldest)
+  }
+
+  /** Commits that ended in an injected `commit_unknown_result` but have not landed yet. */
+  const inFlight: Array<Attempt> = []
+
+  /** Lands the commits in flight: applied if still free of conflicts, dropped otherwise. */
+  const land = () => {
+    while (inFlight.length > 0) {
+      const attempt = inFlight.shift()!
+      if (conflicts(attempt)) {
+        stats.unknownResultNotCommitted++
+        abandon(attempt, FdbError.make(FdbError.codes.commit_unknown_result, "it was not applied"))
+        continue
+      }
+      stats.unknownResultCommitted++
+      const stamp = apply(attempt)
+      active.delete(attempt)
+      registerWatches(attempt)
+      Deferred.doneUnsafe(attempt.stamp, Effect.succeed(stamp))
+    }
+    pruneLog()
+  }
+
+  const commit = (
+    attempt: Attempt,
+    createdAt: number,
+    timeoutMillis: number | undefined
+  ): Effect.Effect<void, FdbError.FdbError> =>
+    Effect.andThen(
+      pause,
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        land()
+        const end = (error: FdbError.FdbError) => {
+          abandon(attempt, error)
+          pruneLog()
+          return Effect.fail(error)
+        }
+        if (timeoutMillis !== undefined && timeoutMillis > 0 && now - createdAt > timeoutMillis) {
+          return end(FdbError.make(FdbError.codes.transaction_timed_out))
+        }
+        if (attempt.readVersion !== undefined && now - attempt.readVersionAt > FdbError.fdbLimits.maxTransactionAgeMillis) {
+          return end(FdbError.make(FdbError.codes.transaction_too_old))
+        }
+        if (attempt.mutations.length === 0) {
+          // read-only: nothing to resolve, always commits
+          stats.readOnlyCommits++
+          attempt.done = true
+          active.delete(attempt)
+          registerWatches(attempt)
+          Deferred.doneUnsafe(attempt.stamp, fail(2021, "no_commit_version: the transaction did not write"))
+          pruneLog()
+          return Effect.void
+        }
+        let size = attempt.size
+        for (const [b, e] of attempt.readConflicts) size += b.length + e.length
+        if (size > FdbError.fdbLimits.maxTransactionBytes) {
+          return end(FdbError.make(FdbError.codes.transaction_too_large, `transaction of about ${size} bytes`))
+        }
+        if ((faults.notCommitted ?? 0) > 0 && rng() < faults.notCommitted!) {
+          stats.injectedNotCommitted++
+          return end(FdbError.make(FdbError.codes.not_committed, "injected"))
+        }
+        if (conflicts(attempt)) {
+          stats.conflicts++
+          return end(FdbError.make(FdbError.codes.not_committed))
+        }
+        if ((faults.commitUnknownResult ?? 0) > 0 && rng() < faults.commitUnknownResult!) {
+          const fate = rng()
+          if (fate < 1 / 3) {
+            stats.unknownResultCommitted++
+            const stamp = apply(attempt)
+            Deferred.doneUnsafe(attempt.stamp, Effect.succeed(stamp))
+            registerWatches(attempt)
+            attempt.done = true
+            active.delete(attempt)
+            pruneLog()
+            return Effect.fail(FdbError.make(FdbError.codes.commit_unknown_result, "injected (it was applied)"))
+          }
+          if (fate < 2 / 3) {
+            // still in flight: it lands before the next commit of any transaction (re-resolved then),
+            // so a retry may read before it lands and must conflict with it
+            stats.unknownResultDeferred++
+            attempt.done = true
+            inFlight.push(attempt)
+            return Effect.fail(FdbError.make(FdbError.codes.commit_unknown_result, "injected (still in flight)"))
+          }
+          stats.unknownResultNotCommitted++
+          return end(FdbError.make(FdbError.codes.commit_unknown_result, "injected (it was not applied)"))
+        }
+        const stamp = apply(attempt)
+        attempt.done = true
+        active.delete(attempt)
+        registerWatches(attempt)
+        Deferred.doneUnsafe(attempt.stamp, Effect.succeed(stamp))
+        pruneLog()
+        return Effect.void
+      })
+    )
+
+  const transact = <A, E, R>(
+    body: (tn: FdbDatabase.Transaction) => Effect.Effect<A, E, R>,
+    options?: FdbDatabase.TransactionOptions
+  ): Effect.Effect<A, E | FdbError.FdbError, R> =>
+    Effect.flatMap(Clock.currentTimeMillis, (createdAt) => {
+      const timeout = options?.timeoutMillis
+      const retryLimit = options?.retryLimit
+      let retries = 0
+      const loop: Effect.Effect<A, E | FdbError.FdbError, R> = Effect.suspend(() => {
+        const attempt = newAttempt()
+        const tn = makeTransaction(attempt, createdAt, timeout)
+        return body(tn).pipe(
+          Effect.flatMap((a) => Effect.as(commit(attempt, createdAt, timeout), a)),
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              if (exit._tag === "Failure" && !attempt.done) {
+                abandon(attempt, FdbError.make(FdbError.codes.transaction_cancelled))
+                pruneLog()
+              }
+            })
+          ),
+          Effect.catchIf(
+            (e): e is FdbError.FdbError => FdbError.isFdbError(e) && FdbError.isRetryable(e.code),
+            (e) => {
+              if (retryLimit !== undefined && retries >= retryLimit) return Effect.fail(e)
+              retries++
+              stats.retries++
+              return Effect.andThen(Effect.yieldNow, loop)
+            }
+          )
+        )
+      })
+      return loop
+    })
+
+  const control: FdbSimulatorShape = {
+    seed,
+    stats: Effect.sync(() => ({ ...stats })),
+    resetStats: Effect.sync(() => {
+      stats = { ...zero }
+    }),
+    setFaults: (f) =>
+      Effect.sync(() => {
+        faults = toFaults(f)
+      }),
+    settle: Effect.sync(land),
+    dump: Effect.sync(() => {
+      const out: Array<FdbDatabase.KeyValue> = []
+      for (const k of keys.ascending("", "\xff\xff")) {
+        const v = valueAt(k, version)
+        if (v !== undefined) out.push({ key: toBytes(k), value: v })
+      }
+      return out
+    }),
+    version: Effect.sync(() => version)
+  }
+
+  return { database: { transact }, control }
+}

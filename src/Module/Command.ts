@@ -1,0 +1,610 @@
+/**
+ * Commands: decode the input, read the smallest decision model the decision
+ * needs, decide, and append under the append condition the read produced.
+ *
+ * A command is declared once ({@link make}) and run many times ({@link run}).
+ * Each run:
+ *
+ * 1. decodes its input through the command's schema (bad input: a
+ *    {@link CommandInputInvalid}, nothing read or written);
+ * 2. reads the command's decision model for that input, in one read;
+ * 3. calls `decide(state, input)`, which returns the events to append (none:
+ *    nothing is appended) or fails with a domain error;
+ * 4. appends them with `{ failIfEventsMatch: <model query>, after: <last position read> }`;
+ *    when a concurrent writer got there first (`AppendConditionFailed`), it
+ *    starts again from 2 after a bounded, jittered exponential backoff, and
+ *    fails with {@link CommandConflict} once the retries are spent.
+ *
+ * Every appended event carries metadata naming the command, and the run's
+ * idempotency key, correlation id and causation id ({@link metadataKeys}),
+ * so the store alone answers "which command wrote this, and why". An
+ * idempotency key makes a run repeatable: a second run with the same key
+ * writes nothing and returns the first run's result. Every run has a span
+ * and updates the {@link metrics}. A {@link CommandLimiter} layer caps the
+ * commands in flight, failing the excess at once with {@link Overloaded}.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { DecisionModel, EventStore, Query } from "fairway/Dcb"
+ * import { Command } from "fairway/Module"
+ *
+ * class CourseFull extends Schema.TaggedError<CourseFull>()("CourseFull", { courseId: Schema.String }) {}
+ *
+ * const SubscribeStudent = Command.make({
+ *   name: "SubscribeStudent",
+ *   input: Schema.Struct({ studentId: Schema.String, courseId: Schema.String }),
+ *   model: ({ courseId }) => courseSubscriptions(courseId),
+ *   decide: (subscribed, { courseId, studentId }) =>
+ *     subscribed >= 10
+ *       ? Effect.fail(new CourseFull({ courseId }))
+ *       : Effect.succeed([StudentSubscribed.make({ studentId, courseId })])
+ * })
+ *
+ * const program = Command.run(SubscribeStudent, { studentId: "s1", courseId: "c1" }).pipe(
+ *   Effect.provide(EventStore.layerMemory)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
+import type * as AppendCondition from "../Dcb/AppendCondition.ts"
+import * as DecisionModel from "../Dcb/DecisionModel.ts"
+import type * as Event from "../Dcb/Event.ts"
+import * as EventStore from "../Dcb/EventStore.ts"
+import * as Query from "../Dcb/Query.ts"
+import * as SequencePosition from "../Dcb/SequencePosition.ts"
+
+// -----------------------------------------------------------------------------
+// Models
+// -----------------------------------------------------------------------------
+
+/**
+ * Identifies a {@link Command}.
+ *
+ * @category type ids
+ * @since 0.1.0
+ */
+export const TypeId: "~fairway/Module/Command" = "~fairway/Module/Command"
+
+/**
+ * Identifies a {@link Command}.
+ *
+ * @category type ids
+ * @since 0.1.0
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * An input schema a command accepts: any schema whose decoding needs no
+ * services.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type InputSchema = Schema.Top & { readonly DecodingServices: never }
+
+/**
+ * How a command retries after a conflict: at most `times` retries, the
+ * first after about `base`, each next one `factor` times longer (capped at
+ * `maxDelay`), every delay jittered (×0.8 to ×1.2) unless `jitter` is `false`.
+ * Defaults: 8 retries, 2 ms, ×2, 100 ms, jittered.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RetryOptions {
+  readonly times?: number | undefined
+  readonly base?: Duration.Input | undefined
+  readonly factor?: number | undefined
+  readonly maxDelay?: Duration.Input | undefined
+  readonly jitter?: boolean | undefined
+}
+
+/**
+ * A command: its name, input schema, decision model (a function of the
+ * input), decision, and retry schedule.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Command<in out Input extends InputSchema, in out State, out E, out R> {
+  readonly [TypeId]: TypeId
+  readonly name: string
+  readonly input: Input
+  readonly model: (input: Input["Type"]) => DecisionModel.DecisionModel<State>
+  readonly decide: (state: State, input: Input["Type"]) => Effect.Effect<ReadonlyArray<Event.NewEvent>, E, R>
+  /** The schedule of retries after `AppendConditionFailed`. */
+  readonly retry: Schedule.Schedule<unknown, EventStore.AppendConditionFailed>
+}
+
+/**
+ * Any command.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Any = Command<any, any, any, any>
+
+/**
+ * Options of one run.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RunOptions {
+  /**
+   * Makes the run repeatable: a run with a key already used (by a run that
+   * appended events) appends nothing and returns that run's result. The key
+   * becomes the append id, a tag `fairway.idempotency:<key>` on the events,
+   * and their `idempotencyKey` metadata. Keys are global to the store.
+   */
+  readonly idempotencyKey?: string | undefined
+  /** Groups the events of one business flow; a new UUID when absent. */
+  readonly correlationId?: string | undefined
+  /** What caused this run (for an automation, the triggering event's position). */
+  readonly causationId?: string | undefined
+}
+
+/**
+ * What a run returns: the position of the last appended event (`undefined`
+ * when the decision appended nothing) and the events as appended (with the
+ * command's metadata). `replayed` is `true` when the idempotency key had
+ * been used: the result is the first run's, and nothing was written.
+ * `attempts` counts the decisions taken (1 + retries).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Result {
+  readonly position: SequencePosition.SequencePosition | undefined
+  readonly events: ReadonlyArray<Event.NewEvent>
+  readonly replayed: boolean
+  readonly attempts: number
+}
+
+// -----------------------------------------------------------------------------
+// Errors
+// -----------------------------------------------------------------------------
+
+/**
+ * The input of a command (or its run options) did not decode. Nothing was
+ * read or written.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CommandInputInvalid extends Schema.TaggedError<CommandInputInvalid>()("CommandInputInvalid", {
+  command: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `invalid input for command ${this.command}: ${this.reason}`
+  }
+}
+
+/**
+ * Concurrent writers kept changing what the command read: every attempt's
+ * append condition failed, and the retries are spent. Nothing was written.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CommandConflict extends Schema.TaggedError<CommandConflict>()("CommandConflict", {
+  command: Schema.String,
+  attempts: Schema.Number,
+  conflictingPosition: SequencePosition.SequencePosition
+}) {
+  override get message(): string {
+    return `command ${this.command} gave up after ${this.attempts} attempts: the events it read kept changing ` +
+      `(last conflict at position ${this.conflictingPosition})`
+  }
+}
+
+/**
+ * The command limiter had no free slot: `maxInFlight` commands were already
+ * running. Nothing was read or written; try again later.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", {
+  command: Schema.String,
+  maxInFlight: Schema.Number
+}) {
+  override get message(): string {
+    return `command ${this.command} rejected: ${this.maxInFlight} commands already in flight`
+  }
+}
+
+/**
+ * What a run may fail with, besides the decision's own errors `E`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type RunError<E> =
+  | E
+  | CommandInputInvalid
+  | CommandConflict
+  | Overloaded
+  | Event.EventDecodeError
+  | EventStore.ReadError
+  | Exclude<EventStore.AppendError, EventStore.AppendConditionFailed>
+
+// -----------------------------------------------------------------------------
+// Limiter
+// -----------------------------------------------------------------------------
+
+/**
+ * A fail-fast cap on the commands in flight: provide {@link layerLimiter}
+ * next to the event store, and at most `maxInFlight` runs execute at once;
+ * a run beyond that fails at once with {@link Overloaded} instead of
+ * queueing. Without it, runs are not limited.
+ *
+ * @category limiter
+ * @since 0.1.0
+ */
+export class CommandLimiter extends Context.Service<CommandLimiter, {
+  readonly maxInFlight: number
+  /** Runs `effect` if a slot is free, else `None` at once. */
+  readonly tryRun: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E, R>
+}>()("fairway/Module/CommandLimiter") {}
+
+/**
+ * A {@link CommandLimiter} with `maxInFlight` slots (a positive integer).
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { EventStore } from "fairway/Dcb"
+ * import { Command } from "fairway/Module"
+ *
+ * const AppLayer = Layer.mergeAll(EventStore.layerMemory, Command.layerLimiter({ maxInFlight: 64 }))
+ * ```
+ *
+ * @category limiter
+ * @since 0.1.0
+ */
+export const layerLimiter = (options: { readonly maxInFlight: number }): Layer.Layer<CommandLimiter> =>
+  Layer.effect(
+    CommandLimiter,
+    Effect.gen(function* () {
+      const { maxInFlight } = options
+      if (!Number.isSafeInteger(maxInFlight) || maxInFlight <= 0) {
+        return yield* Effect.die(new RangeError(`maxInFlight must be a positive integer, got ${maxInFlight}`))
+      }
+      const semaphore = yield* Semaphore.make(maxInFlight)
+      return CommandLimiter.of({
+        maxInFlight,
+        tryRun: (effect) => Semaphore.withPermitsIfAvailable(semaphore, 1)(effect)
+      })
+    })
+  )
+
+// -----------------------------------------------------------------------------
+// Metrics and metadata
+// -----------------------------------------------------------------------------
+
+/**
+ * The command metrics, each with the attribute `command` (the command's
+ * name): runs started, retries after a conflict, conflicts
+ * (`AppendConditionFailed` seen), and runs that failed (for any reason).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Command } from "fairway/Module"
+ *
+ * const runs = Metric.value(Metric.withAttributes(Command.metrics.runs, { command: "SubscribeStudent" }))
+ * ```
+ *
+ * @category observability
+ * @since 0.1.0
+ */
+export const metrics = {
+  runs: Metric.counter("fairway_command_runs", { description: "command runs started", incremental: true }),
+  retries: Metric.counter("fairway_command_retries", { description: "command retries after a conflict", incremental: true }),
+  conflicts: Metric.counter("fairway_command_conflicts", {
+    description: "append conditions that failed under a command",
+    incremental: true
+  }),
+  failures: Metric.counter("fairway_command_failures", { description: "command runs that failed", incremental: true })
+} as const
+
+/**
+ * The metadata keys a command writes on every event it appends.
+ *
+ * @category metadata
+ * @since 0.1.0
+ */
+export const metadataKeys = {
+  command: "command",
+  idempotencyKey: "idempotencyKey",
+  correlationId: "correlationId",
+  causationId: "causationId"
+} as const
+
+/**
+ * The tag a command adds to the events of a run with an idempotency key.
+ *
+ * @category metadata
+ * @since 0.1.0
+ */
+export const idempotencyTag = (key: string): string => `fairway.idempotency:${key}`
+
+/**
+ * The longest idempotency key.
+ *
+ * @category metadata
+ * @since 0.1.0
+ */
+export const maxIdempotencyKeyLength = EventStore.limits.maxTagLength - idempotencyTag("").length
+
+/**
+ * Run options for a command caused by a stored event (what an automation
+ * does): the causation id is the event's position, the correlation id is the
+ * event's (when it has one), and the idempotency key is `key` (pass one
+ * derived from the event, e.g. `${automation}:${position}`, so a redelivered
+ * event does not run the command twice).
+ *
+ * @category metadata
+ * @since 0.1.0
+ */
+export const causedBy = (event: Event.SequencedEvent, idempotencyKey?: string): RunOptions => {
+  const correlationId = event.metadata?.[metadataKeys.correlationId]
+  return {
+    causationId: SequencePosition.format(event.position),
+    ...(correlationId !== undefined ? { correlationId } : {}),
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {})
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Constructors
+// -----------------------------------------------------------------------------
+
+/**
+ * The default retry schedule: see {@link RetryOptions}.
+ *
+ * @category retries
+ * @since 0.1.0
+ */
+export const retrySchedule = (options?: RetryOptions): Schedule.Schedule<unknown, EventStore.AppendConditionFailed> => {
+  const times = options?.times ?? 8
+  const exponential = Schedule.min([
+    Schedule.exponential(options?.base ?? Duration.millis(2), options?.factor ?? 2),
+    Schedule.spaced(options?.maxDelay ?? Duration.millis(100))
+  ])
+  const delays = options?.jitter === false ? exponential : Schedule.jittered(exponential)
+  return delays.pipe(Schedule.upTo({ times }))
+}
+
+/**
+ * Declares a command.
+ *
+ * - `input`: the input schema; {@link run} decodes unknown input with it.
+ * - `model(input)`: the decision model to read (a projection or a combined model).
+ * - `decide(state, input)`: the events to append (none: nothing is appended),
+ *   or a domain error. It runs again after a conflict, on fresh state.
+ * - `retry`: {@link RetryOptions} or a `Schedule` of retries after a conflict.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = <
+  Input extends InputSchema,
+  State,
+  Decision extends Effect.Effect<ReadonlyArray<Event.NewEvent>, any, any>
+>(options: {
+  readonly name: string
+  readonly input: Input
+  readonly model: (input: Input["Type"]) => DecisionModel.DecisionModel<State>
+  readonly decide: (state: State, input: Input["Type"]) => Decision
+  readonly retry?: RetryOptions | Schedule.Schedule<unknown, EventStore.AppendConditionFailed> | undefined
+}): Command<Input, State, Effect.Error<Decision>, Effect.Services<Decision>> => {
+  if (typeof options.name !== "string" || options.name.length === 0) {
+    throw new TypeError("Command.make: the command name is empty")
+  }
+  const retry = options.retry
+  return {
+    [TypeId]: TypeId,
+    name: options.name,
+    input: options.input,
+    model: options.model,
+    decide: options.decide,
+    retry: retry !== undefined && Schedule.isSchedule(retry)
+      ? retry as Schedule.Schedule<unknown, EventStore.AppendConditionFailed>
+      : retrySchedule(retry as RetryOptions | undefined)
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Running
+// -----------------------------------------------------------------------------
+
+const isConflict = (error: unknown): error is EventStore.AppendConditionFailed =>
+  error instanceof EventStore.AppendConditionFailed
+
+const toNewEvent = (event: Event.SequencedEvent): Event.NewEvent => ({
+  type: event.type,
+  tags: event.tags,
+  data: event.data,
+  ...(event.metadata !== undefined ? { metadata: event.metadata } : {})
+})
+
+const replayOf = (events: ReadonlyArray<Event.SequencedEvent>, attempts: number): Result => ({
+  position: events[events.length - 1]!.position,
+  events: events.map(toNewEvent),
+  replayed: true,
+  attempts
+})
+
+const collect = (query: Query.Query) =>
+  DecisionModel.makeRaw({
+    query,
+    initial: [] as ReadonlyArray<Event.SequencedEvent>,
+    evolve: (events, event) => [...events, event]
+  })
+
+const validateOptions = (name: string, options: RunOptions | undefined): CommandInputInvalid | undefined => {
+  const invalid = (reason: string) => new CommandInputInvalid({ command: name, reason })
+  if (options === undefined) return undefined
+  if (typeof options !== "object" || options === null) return invalid("the run options must be an object")
+  const key = options.idempotencyKey
+  if (key !== undefined) {
+    if (typeof key !== "string" || key.length === 0) return invalid("the idempotency key must be a non-empty string")
+    if (key.length > maxIdempotencyKeyLength) {
+      return invalid(`the idempotency key is longer than ${maxIdempotencyKeyLength} characters`)
+    }
+  }
+  for (const field of ["correlationId", "causationId"] as const) {
+    const value = options[field]
+    if (value !== undefined && (typeof value !== "string" || value.length === 0)) {
+      return invalid(`the ${field} must be a non-empty string`)
+    }
+  }
+  return undefined
+}
+
+/**
+ * Runs a command on unknown input: decode, read, decide, append under the
+ * derived append condition, retry on conflict. See the module documentation
+ * for the steps, and {@link RunOptions} for idempotency and correlation.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Command } from "fairway/Module"
+ *
+ * const program = Effect.gen(function* () {
+ *   const first = yield* Command.run(SubscribeStudent, { studentId: "s1", courseId: "c1" }, { idempotencyKey: "req-1" })
+ *   const again = yield* Command.run(SubscribeStudent, { studentId: "s1", courseId: "c1" }, { idempotencyKey: "req-1" })
+ *   // again.replayed === true, again.position === first.position: nothing written twice
+ * })
+ * ```
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const run = <Input extends InputSchema, State, E, R>(
+  command: Command<Input, State, E, R>,
+  input: unknown,
+  options?: RunOptions
+): Effect.Effect<Result, RunError<E>, EventStore.EventStore | R> => {
+  const name = command.name
+  const attributes = { command: name }
+  const runs = Metric.withAttributes(metrics.runs, attributes)
+  const retries = Metric.withAttributes(metrics.retries, attributes)
+  const conflicts = Metric.withAttributes(metrics.conflicts, attributes)
+  const failures = Metric.withAttributes(metrics.failures, attributes)
+
+  const execute = Effect.gen(function* () {
+    const invalidOptions = validateOptions(name, options)
+    if (invalidOptions !== undefined) return yield* Effect.fail(invalidOptions)
+    const decoded = yield* Schema.decodeUnknownEffect(command.input)(input).pipe(
+      Effect.mapError((error) =>
+        new CommandInputInvalid({ command: name, reason: error.message.replace(/\n\s*/g, " ") })
+      )
+    )
+    const value = decoded as Input["Type"]
+    const key = options?.idempotencyKey
+    const keyTag = key === undefined ? undefined : idempotencyTag(key)
+    const replayQuery = keyTag === undefined ? undefined : Query.item({ tags: [keyTag] })
+    const metadata: Record<string, string> = {
+      [metadataKeys.command]: name,
+      [metadataKeys.correlationId]: options?.correlationId ?? crypto.randomUUID()
+    }
+    if (key !== undefined) metadata[metadataKeys.idempotencyKey] = key
+    if (options?.causationId !== undefined) metadata[metadataKeys.causationId] = options.causationId
+    const store = yield* EventStore.EventStore
+    let attempts = 0
+
+    const attempt = Effect.gen(function* () {
+      attempts++
+      if (attempts > 1) yield* Metric.update(retries, 1)
+      const model = command.model(value)
+      let state: State
+      let condition: AppendCondition.AppendCondition
+      if (replayQuery === undefined) {
+        ;({ condition, state } = yield* DecisionModel.read(model))
+      } else {
+        const read = yield* DecisionModel.read(DecisionModel.combine({ decision: model, replay: collect(replayQuery) }))
+        if (read.state.replay.length > 0) return replayOf(read.state.replay, attempts)
+        state = read.state.decision
+        condition = read.condition
+      }
+      const decided = yield* command.decide(state, value)
+      if (decided.length === 0) return { position: undefined, events: [], replayed: false, attempts } satisfies Result
+      const events: Array<Event.NewEvent> = decided.map((event) => ({
+        type: event.type,
+        tags: keyTag === undefined ? event.tags : [...event.tags, keyTag],
+        data: event.data,
+        metadata: { ...event.metadata, ...metadata }
+      }))
+      if (key === undefined) {
+        const position = yield* store.append(events, { condition })
+        return { position, events, replayed: false, attempts } satisfies Result
+      }
+      return yield* store.append(events, { condition, appendId: key }).pipe(
+        Effect.map((position): Result => ({ position, events, replayed: false, attempts })),
+        Effect.catchTag("AppendIdReused", (reused) =>
+          // the key was used by an append of other events: when a command wrote them, return its result
+          Effect.flatMap(
+            Stream.runCollect(store.read(replayQuery!)),
+            (previous) => previous.length > 0 ? Effect.succeed(replayOf(previous, attempts)) : Effect.fail(reused)
+          ))
+      )
+    }).pipe(
+      Effect.tapError((error) => isConflict(error) ? Metric.update(conflicts, 1) : Effect.void)
+    )
+
+    const result = yield* attempt.pipe(
+      Effect.retry({ schedule: command.retry as Schedule.Schedule<unknown, unknown>, while: isConflict }),
+      Effect.mapError((error) =>
+        isConflict(error)
+          ? new CommandConflict({ command: name, attempts, conflictingPosition: error.conflictingPosition })
+          : error
+      )
+    )
+    yield* Effect.annotateCurrentSpan({
+      "fairway.attempts": result.attempts,
+      "fairway.replayed": result.replayed,
+      "fairway.events": result.events.length,
+      ...(result.position !== undefined ? { "fairway.position": SequencePosition.format(result.position) } : {})
+    })
+    return result
+  })
+
+  return Effect.gen(function* () {
+    yield* Metric.update(runs, 1)
+    const limiter = yield* Effect.serviceOption(CommandLimiter)
+    if (Option.isNone(limiter)) return yield* execute
+    const result = yield* limiter.value.tryRun(execute)
+    if (Option.isNone(result)) {
+      return yield* Effect.fail(new Overloaded({ command: name, maxInFlight: limiter.value.maxInFlight }))
+    }
+    return result.value
+  }).pipe(
+    Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Metric.update(failures, 1)),
+    Effect.withSpan(`Command.run ${name}`, {
+      attributes: {
+        "fairway.command": name,
+        ...(options?.idempotencyKey !== undefined ? { "fairway.idempotency_key": options.idempotencyKey } : {}),
+        ...(options?.correlationId !== undefined ? { "fairway.correlation_id": options.correlationId } : {}),
+        ...(options?.causationId !== undefined ? { "fairway.causation_id": options.causationId } : {})
+      }
+    })
+  ) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
+}

@@ -1,0 +1,87 @@
+/**
+ * Where a test runs: the in-memory stores (the default) or FoundationDB over
+ * the deterministic simulator.
+ *
+ * Every given/when/then of `fairway/Testing` builds a fresh backend for
+ * each run, so tests never share state. Pick the simulator per test
+ * (`{ backend: Backend.simulator({ seed: 7 }) }`) or for a whole run with the
+ * environment variable `FAIRWAY_TEST_BACKEND=simulator` (optionally
+ * `FAIRWAY_TEST_SEED=<n>`).
+ *
+ * @since 0.1.0
+ */
+import * as Layer from "effect/Layer"
+import * as EventStore from "../Dcb/EventStore.ts"
+import * as AutomationStoreFdb from "../Fdb/AutomationStoreFdb.ts"
+import * as EventStoreFdb from "../Fdb/EventStoreFdb.ts"
+import * as FdbDatabase from "../Fdb/FdbDatabase.ts"
+import * as ViewStoreFdb from "../Fdb/ViewStoreFdb.ts"
+import * as AutomationStore from "../Module/AutomationStore.ts"
+import * as ViewStore from "../Module/ViewStore.ts"
+
+/**
+ * The services a backend provides.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Services = EventStore.EventStore | ViewStore.ViewStore | AutomationStore.AutomationStore
+
+/**
+ * A backend: a name (shown in failures) and a layer building fresh stores.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Backend {
+  readonly name: string
+  readonly layer: Layer.Layer<Services>
+}
+
+/**
+ * The in-memory stores.
+ *
+ * @category backends
+ * @since 0.1.0
+ */
+export const memory: Backend = {
+  name: "memory",
+  layer: Layer.mergeAll(EventStore.layerMemory, ViewStore.layerMemory, AutomationStore.layerMemory)
+}
+
+/**
+ * The FoundationDB stores over the simulator (faults off unless asked).
+ *
+ * @category backends
+ * @since 0.1.0
+ */
+export const simulator = (options?: { readonly seed?: number | undefined; readonly faults?: boolean | undefined }): Backend => ({
+  name: `simulator(seed ${options?.seed ?? 1}${options?.faults === true ? ", faults" : ""})`,
+  layer: Layer.mergeAll(EventStoreFdb.layer(), ViewStoreFdb.layer(), AutomationStoreFdb.layer()).pipe(
+    Layer.provide(FdbDatabase.layerSimulated({ seed: options?.seed ?? 1, faults: options?.faults ?? false }))
+  )
+})
+
+/**
+ * The default backend: {@link memory}, or {@link simulator} when
+ * `FAIRWAY_TEST_BACKEND=simulator` (seed from `FAIRWAY_TEST_SEED`).
+ *
+ * @category backends
+ * @since 0.1.0
+ */
+export const fromEnv = (): Backend => {
+  const env = typeof process === "undefined" ? {} : process.env
+  if (env["FAIRWAY_TEST_BACKEND"] === "simulator") {
+    const seed = Number(env["FAIRWAY_TEST_SEED"] ?? "1")
+    return simulator({ seed: Number.isFinite(seed) ? seed : 1 })
+  }
+  return memory
+}
+
+/**
+ * Both backends, for a test that must hold on each (`describe.each`).
+ *
+ * @category backends
+ * @since 0.1.0
+ */
+export const all: ReadonlyArray<Backend> = [memory, simulator()]

@@ -1,0 +1,142 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Logger, References, Schema, Stream, Tracer } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { HttpApiEndpoint } from "effect/http-api"
+import * as Event from "../../src/Dcb/Event.ts"
+import * as EventStore from "../../src/Dcb/EventStore.ts"
+import * as Query from "../../src/Dcb/Query.ts"
+import * as App from "../../src/Http/App.ts"
+import * as Route from "../../src/Http/Route.ts"
+
+// a non-idempotent handler: every run appends an event and answers with the count so far
+const Counted = Schema.Struct({ count: Schema.Int, note: Schema.String })
+const routes = [
+  Route.route(
+    HttpApiEndpoint.post("count", "/count", { payload: Schema.Struct({ note: Schema.String }), success: Counted }),
+    ({ payload }) =>
+      Effect.gen(function*() {
+        const store = yield* EventStore.EventStore
+        yield* Effect.sleep(0) // let racing requests interleave
+        yield* store.append([Event.make("Counted", ["counter:1"], payload.note)])
+        const all = yield* Stream.runCollect(store.read(Query.all()))
+        return { count: all.length, note: payload.note }
+      }).pipe(Effect.withSpan("count.handler"))
+  ),
+  Route.route(
+    HttpApiEndpoint.post("fail", "/fail"),
+    () => Effect.die("boom")
+  )
+] as const
+const app = App.make("counter", routes)
+
+const setup = Effect.gen(function*() {
+  const store = yield* EventStore.makeMemory
+  const handler = yield* App.webHandler(
+    app.layer.pipe(Layer.provide([Layer.succeed(EventStore.EventStore, store), App.layerDefaults]))
+  )
+  const http = App.clientFor(handler)
+  const post = (path: string, body: unknown, key?: string) =>
+    Effect.gen(function*() {
+      let request = HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe(body))
+      if (key !== undefined) request = request.pipe(HttpClientRequest.setHeader("Idempotency-Key", key))
+      const response = yield* http.execute(request)
+      const text = yield* response.text
+      return { status: response.status, replayed: response.headers["idempotency-replayed"], text }
+    })
+  const stored = Effect.map(Stream.runCollect(store.read(Query.all())), (events) => events.length)
+  return { post, stored }
+})
+
+describe("Idempotency-Key", () => {
+  it.effect("a repeated request returns the first response and writes nothing", () =>
+    Effect.gen(function*() {
+      const { post, stored } = yield* setup
+      const first = yield* post("/count", { note: "a" }, "k1")
+      const second = yield* post("/count", { note: "a" }, "k1")
+      expect(first.status).toBe(200)
+      expect(second).toEqual({ ...first, replayed: "true" })
+      expect(yield* stored).toBe(1)
+      // without a key, every request runs
+      yield* post("/count", { note: "a" })
+      yield* post("/count", { note: "a" })
+      expect(yield* stored).toBe(3)
+    }))
+
+  it.live("racing requests with one key: one run, one response for all", () =>
+    Effect.gen(function*() {
+      const { post, stored } = yield* setup
+      const responses = yield* Effect.forEach(
+        Array.from({ length: 20 }, () => post("/count", { note: "race" }, "k-race")),
+        (e) => e,
+        { concurrency: "unbounded" }
+      )
+      expect(yield* stored).toBe(1)
+      expect(new Set(responses.map((r) => r.text)).size).toBe(1)
+      expect(JSON.parse(responses[0]!.text)).toEqual({ count: 1, note: "race" })
+      expect(responses.filter((r) => r.replayed === undefined).length).toBe(1)
+      // a different key in the same race runs on its own
+      const other = yield* post("/count", { note: "race" }, "k-other")
+      expect(JSON.parse(other.text)).toEqual({ count: 2, note: "race" })
+    }))
+
+  it.effect("a key reused for a different request: 422, nothing run", () =>
+    Effect.gen(function*() {
+      const { post, stored } = yield* setup
+      yield* post("/count", { note: "a" }, "k2")
+      const reused = yield* post("/count", { note: "b" }, "k2")
+      expect(reused.status).toBe(422)
+      expect(JSON.parse(reused.text)).toMatchObject({ _tag: "IdempotencyKeyReused", key: "k2" })
+      expect(yield* stored).toBe(1)
+    }))
+
+  it.effect("a first attempt ending in 5xx is not recorded: the retry runs", () =>
+    Effect.gen(function*() {
+      const { post } = yield* setup
+      const a = yield* post("/fail", {}, "k3")
+      const b = yield* post("/fail", {}, "k3")
+      expect([a.status, b.status]).toEqual([500, 500])
+      expect(b.replayed).toBeUndefined()
+    }))
+})
+
+describe("request log and span", () => {
+  it.effect("one log line per request with status and duration; the handler's span is a child of the request's", () =>
+    Effect.gen(function*() {
+      const lines: Array<{ message: unknown; annotations: Record<string, unknown> }> = []
+      const spans: Array<{ name: string; parent: string | undefined; kind: string }> = []
+      const byId = new Map<string, string>()
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = Tracer.nativeTracer.span(options)
+          byId.set(span.spanId, options.name)
+          spans.push({
+            name: options.name,
+            kind: options.kind,
+            parent: options.parent._tag === "Some" && options.parent.value._tag === "Span" ? byId.get(options.parent.value.spanId) : undefined
+          })
+          return span
+        }
+      })
+      const logger = Logger.make(({ fiber, message }) => {
+        lines.push({ message, annotations: { ...fiber.getRef(References.CurrentLogAnnotations) } })
+      })
+      yield* Effect.gen(function*() {
+        const { post } = yield* setup
+        yield* post("/count", { note: "x" })
+      }).pipe(
+        Effect.withTracer(tracer),
+        Effect.provide(Logger.layer([logger]))
+      )
+      const requestLines = lines.filter((l) => "http.status" in l.annotations)
+      expect(requestLines).toHaveLength(1)
+      expect(requestLines[0]!.annotations).toMatchObject({
+        "http.method": "POST",
+        "http.path": "/count",
+        "http.status": 200
+      })
+      expect(typeof requestLines[0]!.annotations["http.duration_ms"]).toBe("number")
+      const server = spans.find((s) => s.kind === "server")
+      expect(server).toBeDefined()
+      expect(spans.find((s) => s.name === "count.handler")?.parent).toBe(server!.name)
+    }))
+})
