@@ -12,13 +12,44 @@
  *
  * @since 0.1.0
  */
-import autocannon from "autocannon"
 import { type ChildProcess, spawn } from "node:child_process"
+import { createRequire } from "node:module"
 import * as net from "node:net"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Backend } from "./backends/Backend.ts"
 import type { Report, Settings } from "./harness.ts"
+
+// autocannon ships no typings: the part used here
+interface RawRequest {
+  readonly method?: string
+  readonly path?: string
+  readonly headers?: Record<string, string>
+  readonly body?: string
+}
+type Context = Record<string, string>
+interface WorkloadStep extends RawRequest {
+  readonly setupRequest?: (request: RawRequest, context: Context) => RawRequest
+  readonly onResponse?: (status: number, body: string, context: Context) => void
+}
+interface Histogram {
+  readonly average: number
+  readonly total: number
+  readonly p50: number
+  readonly p99: number
+}
+interface Result {
+  readonly requests: Histogram
+  readonly latency: Histogram
+  readonly non2xx: number
+  readonly errors: number
+}
+const autocannon = createRequire(import.meta.url)("autocannon") as (options: {
+  readonly url: string
+  readonly connections: number
+  readonly duration: number
+  readonly requests: ReadonlyArray<WorkloadStep>
+}) => Promise<Result>
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const main = path.join(here, "..", "examples", "realworld", "main.ts")
@@ -74,7 +105,7 @@ const unique = () => `${process.pid}-${Date.now().toString(36)}-${(users++).toSt
  *
  * @since 0.1.0
  */
-export const workload = (): Array<autocannon.Request> => [
+export const workload = (): Array<WorkloadStep> => [
   {
     method: "POST",
     path: "/api/users",

@@ -36,7 +36,7 @@ const args = process.argv.slice(2)
 const quick = args.includes("--quick")
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",")
 const clock = args.includes("--clock=wall") ? "wall" : "cpu"
-const settings: Settings = { quick, budgetMs: quick ? 400 : 3000, clock }
+const settings: Settings = { quick, budgetMs: quick ? 300 : 2000, clock }
 
 const backends = await Backends.all()
 const report = new Report(backends)

@@ -90,6 +90,8 @@ export interface Store {
   /** Reads `reps` times (stopping at `deadline`), folding each event (count and last position). `undefined`: unsupported. */
   readonly read: (query: BenchQuery, reps: number, deadline: number) => Promise<ReadResult | undefined>
   readonly commands: (plan: CommandPlan) => Promise<CommandResult>
+  /** Catches a view (balance per account of every `Deposited` event) up with the store; resolves to the events applied. */
+  readonly viewCatchUp?: () => Promise<number>
   /** The same commands through a higher-level command module (Fairway: `Command.run`), if any. */
   readonly moduleCommands?: (plan: CommandPlan) => Promise<CommandResult>
   /** Backend counters (e.g. FoundationDB transaction conflicts, keys written), if any. */

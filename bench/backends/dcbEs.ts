@@ -27,6 +27,8 @@ import {
   type Store
 } from "./Backend.ts"
 
+const decoder = new TextDecoder()
+
 const toEvent = (e: BenchEvent): DcbEvent => ({ type: e.type, tags: Tags.from(e.tags.slice()), data: e.data, metadata: {} })
 
 /**
@@ -131,6 +133,18 @@ export const make = (types: ReadonlyArray<string>): Backend => ({
           }
         }))
         return { commands, ...stats } satisfies CommandResult
+      },
+      viewCatchUp: async () => {
+        // a projection as its users write one: read the type, decode, fold into a Map by account
+        const balances = new Map<string, number>()
+        let n = 0
+        for await (const { event } of store.read(Query.fromItems([{ types: [COMMAND_EVENT_TYPE] }]))) {
+          const key = event.tags.values[0]!
+          const amount = (JSON.parse(decoder.decode(event.data as Uint8Array)) as { amount: number }).amount
+          balances.set(key, (balances.get(key) ?? 0) + amount)
+          n++
+        }
+        return n
       },
       close: async () => {}
     }

@@ -148,6 +148,8 @@ export const make = <X = never>(options: {
   readonly layer: () => Layer.Layer<EventStore.EventStore | X, unknown>
   readonly counters?: Effect.Effect<Record<string, number>, unknown, EventStore.EventStore | X>
   readonly keys?: Effect.Effect<Record<string, number>, unknown, EventStore.EventStore | X>
+  /** Scenario 5's catch-up, when the layer also provides a view store. */
+  readonly viewCatchUp?: Effect.Effect<number, unknown, EventStore.EventStore | X>
   readonly maxEvents?: number
   readonly maxEventsQuick?: number
   readonly measureHeap?: boolean
@@ -226,8 +228,10 @@ export const make = <X = never>(options: {
     }
     const counters = options.counters
     const keys = options.keys
+    const viewCatchUp = options.viewCatchUp
     return {
       ...result,
+      ...(viewCatchUp !== undefined ? { viewCatchUp: () => run(viewCatchUp) } : {}),
       ...(counters !== undefined ? { counters: () => run(counters) } : {}),
       ...(keys !== undefined ? { keys: () => run(keys) } : {})
     }

@@ -12,8 +12,10 @@ import * as EventStoreFdb from "../../src/Fdb/EventStoreFdb.ts"
 import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
 import * as FdbSimulator from "../../src/Fdb/FdbSimulator.ts"
 import * as Tuple from "../../src/Fdb/Tuple.ts"
+import * as ViewStoreFdb from "../../src/Fdb/ViewStoreFdb.ts"
 import type { Backend } from "./Backend.ts"
 import * as Fairway from "./fairway.ts"
+import * as View from "./view.ts"
 
 /**
  * Keys of the store by section (the first tuple element after the prefix):
@@ -41,7 +43,11 @@ export const keysBySection = Effect.gen(function*() {
 export const make = (): Backend =>
   Fairway.make({
     name: "Fairway FDB (sim)",
-    layer: () => EventStoreFdb.layer().pipe(Layer.provideMerge(FdbDatabase.layerSimulated({ seed: 1 }))),
+    layer: () =>
+      Layer.mergeAll(EventStoreFdb.layer(), ViewStoreFdb.layer()).pipe(
+        Layer.provideMerge(FdbDatabase.layerSimulated({ seed: 1 }))
+      ),
+    viewCatchUp: View.catchUp,
     counters: Effect.gen(function*() {
       const sim = yield* FdbSimulator.FdbSimulator
       const stats = yield* sim.stats

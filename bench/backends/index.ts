@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
+import * as Layer from "effect/Layer"
 import * as EventStore from "../../src/Dcb/EventStore.ts"
+import * as ViewStore from "../../src/Module/ViewStore.ts"
 import { TYPES } from "../datasets.ts"
 import * as ArrayMap from "./arrayMap.ts"
 import type { Backend } from "./Backend.ts"
@@ -11,6 +13,7 @@ import * as DcbEs from "./dcbEs.ts"
 import * as Emmett from "./emmett.ts"
 import * as Fairway from "./fairway.ts"
 import * as FairwayFdb from "./fairwayFdb.ts"
+import * as View from "./view.ts"
 
 /**
  * All backends: Fairway on memory and on FoundationDB (simulated), the peers,
@@ -19,7 +22,11 @@ import * as FairwayFdb from "./fairwayFdb.ts"
  * @since 0.1.0
  */
 export const all = async (): Promise<Array<Backend>> => [
-  Fairway.make({ name: "Fairway memory", layer: () => EventStore.layerMemory }),
+  Fairway.make({
+    name: "Fairway memory",
+    layer: () => Layer.mergeAll(EventStore.layerMemory, ViewStore.layerMemory),
+    viewCatchUp: View.catchUp
+  }),
   FairwayFdb.make(),
   DcbEs.make(TYPES),
   Emmett.make(),

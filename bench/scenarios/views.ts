@@ -1,16 +1,52 @@
 /**
- * Scenario 5: view catch-up (events/s), once `src/Module/View.ts` exists.
+ * Scenario 5: view catch-up (events/s). A store of N deposits over 1,000
+ * accounts; a view keeping each account's balance catches up from nothing.
+ * Fairway runs `View.catchUp` (decode, fold, commit states with the
+ * checkpoint, in batches of 1,000); the peers and the reference, which have
+ * no view module, run the projection users would write (read the type,
+ * decode, fold into a Map).
  *
  * @since 0.1.0
  */
-import type { Backend } from "../backends/Backend.ts"
-import type { Report, Settings } from "../harness.ts"
+import { type Backend, maxEvents } from "../backends/Backend.ts"
+import * as Datasets from "../datasets.ts"
+import { formatNumber, gc, type Report, type Settings, settle, stopwatch } from "../harness.ts"
 
 /**
  * Scenario 5.
  *
  * @since 0.1.0
  */
-export const views = async (report: Report, _backends: ReadonlyArray<Backend>, _settings: Settings) => {
-  report.note("scenario 5 (view catch-up) not run: src/Module/View.ts does not exist yet")
+export const views = async (report: Report, backends: ReadonlyArray<Backend>, settings: Settings) => {
+  const scenario = "5. view catch-up"
+  const size = settings.quick ? 20_000 : 100_000
+  for (const backend of backends) {
+    const n = Math.min(size, maxEvents(backend, settings.quick))
+    const store = await backend.open()
+    if (store.viewCatchUp === undefined) {
+      await store.close()
+      continue
+    }
+    await store.load(Datasets.depositBatches(n))
+    gc()
+    await settle()
+    const elapsed = stopwatch(settings)
+    const applied = await store.viewCatchUp().catch((error: unknown) => {
+      report.note(`view catch-up failed on ${backend.name}: ${String(error).slice(0, 300)}`)
+      return undefined
+    })
+    const seconds = elapsed()
+    await store.close()
+    if (applied === undefined) continue
+    report.add({
+      scenario,
+      backend: backend.name,
+      metric: "catch-up",
+      figure: applied / seconds,
+      unit: "events/s",
+      better: "higher",
+      note: `${applied} of ${formatNumber(n)} events applied`
+    })
+  }
+  report.print(scenario)
 }

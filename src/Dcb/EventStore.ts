@@ -172,14 +172,16 @@ export class AppendIdReused extends Schema.TaggedError<AppendIdReused>()("Append
 
 /**
  * The storage behind the store failed (for example FoundationDB is
- * unreachable, or a transaction kept failing). Whether a failed append was
- * written is unknown only when `unknownResult` is true.
+ * unreachable, or a transaction kept failing). When `unknownResult` is true
+ * the append may or may not have been written (retry it with the same
+ * `appendId` to find out); otherwise nothing was written.
  *
  * @category errors
  * @since 0.1.0
  */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
   reason: Schema.String,
+  unknownResult: Schema.optionalKey(Schema.Boolean),
   cause: Schema.optionalKey(Schema.Defect())
 }) {
   override get message(): string {

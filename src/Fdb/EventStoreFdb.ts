@@ -133,12 +133,14 @@ export const decodeEvent = (value: Uint8Array, position: SequencePosition.Sequen
 // -----------------------------------------------------------------------------
 
 const storageError = (error: FdbError.FdbError, what: string): EventStore.StorageError =>
-  new EventStore.StorageError({
-    reason: FdbError.isMaybeCommitted(error.code)
-      ? `${what}: FoundationDB reported commit_unknown_result and the retries ran out: the outcome is unknown (${error.message})`
-      : `${what}: ${error.message}`,
-    cause: error
-  })
+  FdbError.isMaybeCommitted(error.code)
+    ? new EventStore.StorageError({
+      reason:
+        `${what}: FoundationDB reported commit_unknown_result and the retries ran out: the outcome is unknown (${error.message})`,
+      unknownResult: true,
+      cause: error
+    })
+    : new EventStore.StorageError({ reason: `${what}: ${error.message}`, cause: error })
 
 /** FoundationDB size errors at commit mean nothing was written: report them as an invalid append. */
 const appendFdbError = (error: FdbError.FdbError): EventStore.InvalidAppend | EventStore.StorageError =>

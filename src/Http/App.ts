@@ -161,16 +161,26 @@ export const serve = <E, R>(
  * the whole chain (routing, idempotency, error handling, log line). Released
  * with the scope.
  *
+ * By default requests run with the caller's context (its services, logger,
+ * tracer, and clock: under `it.effect`, the TestClock, so a handler that
+ * sleeps, e.g. a command backing off after a conflict, waits for
+ * `TestClock.adjust`). With `inheritContext: false` they run with the app
+ * layer's services only, on the live clock.
+ *
  * @category running
  * @since 0.1.0
  */
 export const webHandler = <E, R>(
-  appLayer: Layer.Layer<never, E, R>
+  appLayer: Layer.Layer<never, E, R>,
+  options?: { readonly inheritContext?: boolean | undefined }
 ): Effect.Effect<(request: Request) => Promise<Response>, never, Scope.Scope | Exclude<R, HttpRouter.HttpRouter>> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<Exclude<R, HttpRouter.HttpRouter>>()
+    const layer = options?.inheritContext === false
+      ? appLayer
+      : appLayer.pipe(Layer.provideMerge(Layer.succeedContext(context)))
     const { dispose, handler } = HttpRouter.toWebHandler(
-      appLayer.pipe(Layer.provideMerge(Layer.succeedContext(context))) as unknown as Layer.Layer<never, never, HttpRouter.HttpRouter>,
+      layer as unknown as Layer.Layer<never, never, HttpRouter.HttpRouter>,
       { disableLogger: true }
     )
     yield* Effect.addFinalizer(() => Effect.promise(dispose))

@@ -1,7 +1,9 @@
 /**
  * An in-memory client for an app's HTTP API: requests run through the whole
  * server chain (routing, `Idempotency-Key`, error handling, the log line)
- * with no socket, on a fresh backend (memory by default).
+ * with no socket, on a fresh backend (memory by default). Requests run on the
+ * live clock (a command backing off after a conflict really waits), also
+ * under `it.effect`.
  *
  * @example
  * ```ts
@@ -108,7 +110,9 @@ export const make = <Id extends string, Routes extends ReadonlyArray<Route.Any>,
     const extra = options?.layer === undefined
       ? services
       : Layer.merge(services, options.layer.pipe(Layer.provide(services))) as Layer.Layer<Backend.Services>
-    const handler = yield* App.webHandler(app.layer.pipe(Layer.provide([extra, App.layerDefaults]))).pipe(
+    const handler = yield* App.webHandler(app.layer.pipe(Layer.provide([extra, App.layerDefaults])), {
+      inheritContext: false
+    }).pipe(
       Effect.orDie
     ) as Effect.Effect<(request: Request) => Promise<Response>, never, Scope.Scope>
     const http = App.clientFor(handler)
