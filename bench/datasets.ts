@@ -83,3 +83,20 @@ export function* heapDataset(n: number): Generator<Array<BenchEvent>> {
     yield batch
   }
 }
+
+/**
+ * Scenario 5's store: `n` deposits (type `Deposited`, one tag among 1,000
+ * accounts, payload `{"amount":…}`), in batches of 1,000.
+ *
+ * @since 0.1.0
+ */
+export function* depositBatches(n: number): Generator<Array<BenchEvent>> {
+  for (let start = 0; start < n; start += 1000) {
+    const batch: Array<BenchEvent> = []
+    for (let i = start; i < Math.min(n, start + 1000); i++) {
+      const tag = `account:${i % 1000}`
+      batch.push({ type: "Deposited", tags: [tag], data: payload(i), stream: tag })
+    }
+    yield batch
+  }
+}

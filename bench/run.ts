@@ -36,7 +36,7 @@ const args = process.argv.slice(2)
 const quick = args.includes("--quick")
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",")
 const clock = args.includes("--clock=wall") ? "wall" : "cpu"
-const settings: Settings = { quick, budgetMs: quick ? 300 : 2000, clock }
+const settings: Settings = { quick, budgetMs: quick ? 250 : 2000, clock }
 
 const backends = await Backends.all()
 const report = new Report(backends)
@@ -45,7 +45,7 @@ console.log(
   `# Fairway benchmark, ${quick ? "quick" : "full"} run, ${started.toISOString()}\n` +
     `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${os.platform()} ${os.arch()}\n` +
     `Ratio columns: Fairway ÷ peer (↑ higher is better, ↓ lower is better). ` +
-    `Throughput divides by ${clock === "cpu" ? "this process's CPU time (user + system; --clock=wall for wall time)" : "wall time"}; ` +
+    `Throughput divides by ${clock === "cpu" ? "the main thread's CPU time (user + system; --clock=wall for wall time)" : "wall time"}; ` +
     `read latencies are wall time.`
 )
 

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { spawnSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { type Backend, maxEvents } from "../backends/Backend.ts"
@@ -15,6 +15,16 @@ import { formatNumber, keysNote, type Report, type Settings } from "../harness.t
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "heapChild.ts")
 
+const measure = (backend: Backend, n: number) =>
+  new Promise<{ backend: Backend; n: number; result: { stdout: string; stderr: string } }>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--expose-gc", child, backend.name, String(n)],
+      { encoding: "utf8", maxBuffer: 1 << 20 },
+      (_error, stdout, stderr) => resolve({ backend, n, result: { stdout, stderr } })
+    )
+  })
+
 /**
  * Scenario 6.
  *
@@ -22,6 +32,7 @@ const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "heapChild
  */
 export const heap = async (report: Report, backends: ReadonlyArray<Backend>, settings: Settings) => {
   const scenario = "6. memory: heap per stored event (small payload, two tags)"
+  const measured: Array<Promise<{ backend: Backend; n: number; result: { stdout: string; stderr: string } }>> = []
   for (const backend of backends) {
     if (backend.measureHeap === false) {
       // keys written per event instead (two tags: 3 tag subsets)
@@ -44,8 +55,10 @@ export const heap = async (report: Report, backends: ReadonlyArray<Backend>, set
       })
       continue
     }
-    const n = Math.min(1_000_000, maxEvents(backend, settings.quick))
-    const result = spawnSync(process.execPath, ["--expose-gc", child, backend.name, String(n)], { encoding: "utf8" })
+    measured.push(measure(backend, Math.min(1_000_000, maxEvents(backend, settings.quick))))
+  }
+  // memory figures do not depend on CPU contention: the children run in parallel
+  for (const { backend, n, result } of await Promise.all(measured)) {
     const line = result.stdout.trim().split("\n").pop() ?? ""
     let parsed: { heap: number; external: number } | undefined
     try {

@@ -23,7 +23,7 @@ const used = () => {
 // warm the backend's code paths on a small store, then measure on a fresh one
 {
   const warm = await backend.open()
-  await warm.load(Datasets.heapDataset(10_000))
+  await warm.load(Datasets.heapDataset(2_000))
   await warm.close()
 }
 gc()

@@ -3,17 +3,26 @@
  *
  * Invariants: a course holds at most its capacity of students; a student
  * takes at most {@link maxCoursesPerStudent} courses; a student subscribes to
- * a course once. {@link SubscribeStudentToCourse} reads two projections in
- * one decision model (the course's and the student's), so a concurrent
- * subscription to the same course OR by the same student makes its append
- * fail and the command decide again.
+ * a course once. Every command on a course (here, and the unsubscription and
+ * waitlist commands in `waitlist.ts`) decides on the one projection
+ * {@link courseState}, which counts subscriptions AND unsubscriptions.
+ * {@link SubscribeStudentToCourse} reads two projections in one decision
+ * model (the course's and the student's), so a concurrent change to the same
+ * course OR by the same student makes its append fail and the command decide
+ * again.
  *
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { DecisionModel, Query } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
-import { CourseCapacityChanged, CourseDefined, StudentSubscribedToCourse } from "./events.ts"
+import { DecisionModel, type Event, Query } from "../../src/Dcb/index.ts"
+import { Command, Registry } from "../../src/Module/index.ts"
+import {
+  CourseCapacityChanged,
+  CourseDefined,
+  StudentJoinedCourseWaitlist,
+  StudentSubscribedToCourse,
+  StudentUnsubscribedFromCourse
+} from "./events.ts"
 
 /**
  * The most courses one student may take.
@@ -69,50 +78,148 @@ export class TooManyCourses extends Schema.TaggedError<TooManyCourses>()("TooMan
   max: Schema.Int
 }) {
   override get message() {
-    return `student ${this.studentId} already takes ${this.max} courses`
+    return `student ${this.studentId} already takes (or waits for) ${this.max} courses`
   }
 }
 
 // -- decision models ----------------------------------------------------------
 
 /**
- * A course: whether it exists, its capacity, how many students it holds.
+ * A course as the commands and the availability view see it: whether it
+ * exists, its capacity, the students in it and its waitlist (first come,
+ * first served).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Course {
+  readonly exists: boolean
+  readonly capacity: number
+  readonly students: ReadonlyArray<string>
+  readonly waitlist: ReadonlyArray<string>
+}
+
+/**
+ * The events that change a course: every one of them is tagged with it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const courseEvents = [
+  CourseDefined,
+  CourseCapacityChanged,
+  StudentSubscribedToCourse,
+  StudentUnsubscribedFromCourse,
+  StudentJoinedCourseWaitlist
+] as const
+
+/**
+ * A course before any event.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const noCourse: Course = { exists: false, capacity: 0, students: [], waitlist: [] }
+
+/**
+ * The next {@link Course} after one event: a subscription takes a seat (and
+ * the student off the waitlist), an unsubscription frees it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const evolveCourse = (course: Course, event: Event.DecodedOf<(typeof courseEvents)[number]>): Course => {
+  switch (event.type) {
+    case "CourseDefined":
+      return { ...course, exists: true, capacity: event.payload.capacity }
+    case "CourseCapacityChanged":
+      return { ...course, capacity: event.payload.newCapacity }
+    case "StudentSubscribedToCourse":
+      return {
+        ...course,
+        students: [...course.students, event.payload.studentId],
+        waitlist: course.waitlist.filter((s) => s !== event.payload.studentId)
+      }
+    case "StudentUnsubscribedFromCourse":
+      return { ...course, students: course.students.filter((s) => s !== event.payload.studentId) }
+    case "StudentJoinedCourseWaitlist":
+      return { ...course, waitlist: [...course.waitlist, event.payload.studentId] }
+  }
+}
+
+/**
+ * The one projection of a course, read by every command that touches it.
  *
  * @category models
  * @since 0.1.0
  */
 export const courseState = (courseId: string) =>
   DecisionModel.make({
-    query: Query.item({
-      types: [CourseDefined.type, CourseCapacityChanged.type, StudentSubscribedToCourse.type],
-      tags: [`course:${courseId}`]
-    }),
-    initial: { exists: false, capacity: 0, subscribed: 0 },
-    events: [CourseDefined, CourseCapacityChanged, StudentSubscribedToCourse],
-    evolve: (state, event) => {
-      switch (event.type) {
-        case "CourseDefined":
-          return { ...state, exists: true, capacity: event.payload.capacity }
-        case "CourseCapacityChanged":
-          return { ...state, capacity: event.payload.newCapacity }
-        case "StudentSubscribedToCourse":
-          return { ...state, subscribed: state.subscribed + 1 }
-      }
-    }
+    query: Query.item({ types: courseEvents.map((e) => e.type), tags: [`course:${courseId}`] }),
+    initial: noCourse,
+    events: courseEvents,
+    evolve: evolveCourse
   })
 
 /**
- * A student: the courses they take.
+ * The seats of a course free for this student: free seats go to the
+ * waitlist first, so the students waiting before them hold some.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const seatsFor = (course: Course, studentId: string): number => {
+  const place = course.waitlist.indexOf(studentId)
+  const ahead = place === -1 ? course.waitlist.length : place
+  return course.capacity - course.students.length - ahead
+}
+
+/**
+ * A student: the courses they take and the waitlists they are on (both
+ * count towards {@link maxCoursesPerStudent}, so a confirmation from a
+ * waitlist never takes a student over it).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Student {
+  readonly taking: ReadonlyArray<string>
+  readonly waiting: ReadonlyArray<string>
+}
+
+/**
+ * How many of their {@link maxCoursesPerStudent} places a student uses.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const load = (student: Student): number => student.taking.length + student.waiting.length
+
+/**
+ * A student's projection.
  *
  * @category models
  * @since 0.1.0
  */
 export const studentCourses = (studentId: string) =>
   DecisionModel.make({
-    query: Query.item({ types: [StudentSubscribedToCourse.type], tags: [`student:${studentId}`] }),
-    initial: [] as ReadonlyArray<string>,
-    events: [StudentSubscribedToCourse],
-    evolve: (courses, event) => [...courses, event.payload.courseId]
+    query: Query.item({
+      types: [StudentSubscribedToCourse.type, StudentUnsubscribedFromCourse.type, StudentJoinedCourseWaitlist.type],
+      tags: [`student:${studentId}`]
+    }),
+    initial: { taking: [], waiting: [] } as Student,
+    events: [StudentSubscribedToCourse, StudentUnsubscribedFromCourse, StudentJoinedCourseWaitlist],
+    evolve: (student, event): Student => {
+      const courseId = event.payload.courseId
+      switch (event.type) {
+        case "StudentSubscribedToCourse":
+          return { taking: [...student.taking, courseId], waiting: student.waiting.filter((c) => c !== courseId) }
+        case "StudentUnsubscribedFromCourse":
+          return { ...student, taking: student.taking.filter((c) => c !== courseId) }
+        case "StudentJoinedCourseWaitlist":
+          return { ...student, waiting: [...student.waiting, courseId] }
+      }
+    }
   })
 
 // -- commands -----------------------------------------------------------------
@@ -127,7 +234,7 @@ const Capacity = Schema.Int.check(Schema.isGreaterThan(0))
  * @category commands
  * @since 0.1.0
  */
-export const DefineCourse = Command.make({
+export const DefineCourse = Registry.register(Command.make({
   name: "DefineCourse",
   input: Schema.Struct({ courseId: CourseId, capacity: Capacity }),
   model: ({ courseId }) => courseState(courseId),
@@ -135,7 +242,7 @@ export const DefineCourse = Command.make({
     course.exists
       ? Effect.fail(new CourseAlreadyExists({ courseId }))
       : Effect.succeed([CourseDefined.make({ courseId, capacity })])
-})
+}))
 
 /**
  * Changes the capacity of a course (never below the students it holds).
@@ -143,38 +250,41 @@ export const DefineCourse = Command.make({
  * @category commands
  * @since 0.1.0
  */
-export const ChangeCourseCapacity = Command.make({
+export const ChangeCourseCapacity = Registry.register(Command.make({
   name: "ChangeCourseCapacity",
   input: Schema.Struct({ courseId: CourseId, newCapacity: Capacity }),
   model: ({ courseId }) => courseState(courseId),
   decide: (course, { courseId, newCapacity }) => {
     if (!course.exists) return Effect.fail(new CourseNotFound({ courseId }))
-    if (newCapacity < course.subscribed) return Effect.fail(new CourseFull({ courseId, capacity: course.subscribed }))
+    if (newCapacity < course.students.length) {
+      return Effect.fail(new CourseFull({ courseId, capacity: course.students.length }))
+    }
     if (newCapacity === course.capacity) return Effect.succeed([])
     return Effect.succeed([CourseCapacityChanged.make({ courseId, newCapacity })])
   }
-})
+}))
 
 /**
  * Subscribes a student to a course: two projections, one read, one append
- * condition.
+ * condition. A seat freed by an unsubscription is free again, but while
+ * students wait, it goes to them first (see {@link seatsFor}).
  *
  * @category commands
  * @since 0.1.0
  */
-export const SubscribeStudentToCourse = Command.make({
+export const SubscribeStudentToCourse = Registry.register(Command.make({
   name: "SubscribeStudentToCourse",
   input: Schema.Struct({ studentId: StudentId, courseId: CourseId }),
   model: ({ courseId, studentId }) =>
     DecisionModel.combine({ course: courseState(courseId), student: studentCourses(studentId) }),
   decide: ({ course, student }, { courseId, studentId }) => {
     if (!course.exists) return Effect.fail(new CourseNotFound({ courseId }))
-    if (student.includes(courseId)) return Effect.fail(new AlreadySubscribed({ studentId, courseId }))
-    if (course.subscribed >= course.capacity) return Effect.fail(new CourseFull({ courseId, capacity: course.capacity }))
-    if (student.length >= maxCoursesPerStudent) {
+    if (student.taking.includes(courseId)) return Effect.fail(new AlreadySubscribed({ studentId, courseId }))
+    if (seatsFor(course, studentId) <= 0) return Effect.fail(new CourseFull({ courseId, capacity: course.capacity }))
+    if (!student.waiting.includes(courseId) && load(student) >= maxCoursesPerStudent) {
       return Effect.fail(new TooManyCourses({ studentId, max: maxCoursesPerStudent }))
     }
     return Effect.succeed([StudentSubscribedToCourse.make({ studentId, courseId })])
   },
   retry: { times: 20 }
-})
+}))

@@ -13,8 +13,8 @@
 import { Effect } from "effect"
 import { Query } from "../../src/Dcb/index.ts"
 import { Automation, Command, Registry } from "../../src/Module/index.ts"
-import { CourseCapacityChanged } from "./events.ts"
-import { ConfirmWaitlisted, StudentUnsubscribedFromCourse } from "./waitlist.ts"
+import { CourseCapacityChanged, StudentUnsubscribedFromCourse } from "./events.ts"
+import { ConfirmWaitlisted } from "./waitlist.ts"
 
 /**
  * The events that may free a seat.

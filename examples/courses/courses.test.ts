@@ -1,11 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Stream } from "effect"
-import { EventStore, Query } from "../../src/Dcb/index.ts"
+import { Effect, Option, Stream } from "effect"
+import { DecisionModel, EventStore, Query } from "../../src/Dcb/index.ts"
 import { Command } from "../../src/Module/index.ts"
 import { type Backend, backends } from "../backends.ts"
 import { failureTags, onStore } from "../testing.ts"
-import { ChangeCourseCapacity, DefineCourse, maxCoursesPerStudent, SubscribeStudentToCourse } from "./commands.ts"
+import {
+  ChangeCourseCapacity,
+  type Course,
+  courseState,
+  DefineCourse,
+  maxCoursesPerStudent,
+  SubscribeStudentToCourse
+} from "./commands.ts"
 import { StudentSubscribedToCourse } from "./events.ts"
+import { ConfirmWaitlisted, JoinCourseWaitlist, UnsubscribeStudentFromCourse } from "./waitlist.ts"
 
 const subscriptions = (tag: string) =>
   EventStore.read(Query.item({ types: [StudentSubscribedToCourse.type], tags: [tag] })).pipe(
@@ -13,6 +21,19 @@ const subscriptions = (tag: string) =>
     Stream.map((e) => e.payload),
     Stream.runCollect
   )
+
+/** every state the course went through, one per event, from the log */
+const courseHistory = (courseId: string) => {
+  const model = courseState(courseId)
+  return EventStore.read(model.query).pipe(
+    Stream.runFoldEffect(
+      () => [model.initial] as Array<Course>,
+      (states, event) => Effect.map(model.step(states[states.length - 1]!, event, new Map()), (s) => [...states, s])
+    )
+  )
+}
+
+const course = (courseId: string) => Effect.map(DecisionModel.read(courseState(courseId)), (r) => r.state)
 
 export const courseTests = (name: string, makeLayer: Backend["layer"]) =>
   describe(`course subscriptions (${name})`, () => {
@@ -79,6 +100,57 @@ export const courseTests = (name: string, makeLayer: Backend["layer"]) =>
         for (let i = 0; i < 6; i++) {
           expect((yield* subscriptions(`student:s${i}`)).length).toBeLessThanOrEqual(maxCoursesPerStudent)
         }
+      })))
+
+    it.effect("after an unsubscription, a direct subscription takes the freed seat, and the student's place is free", () =>
+      run(Effect.gen(function* () {
+        yield* Command.run(DefineCourse, { courseId: "c1", capacity: 2 })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s1", courseId: "c1" })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s2", courseId: "c1" })
+        const full = yield* Effect.flip(Command.run(SubscribeStudentToCourse, { studentId: "s3", courseId: "c1" }))
+        expect(full._tag).toBe("CourseFull")
+        yield* Command.run(UnsubscribeStudentFromCourse, { studentId: "s1", courseId: "c1" })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s3", courseId: "c1" })
+        const fullAgain = yield* Effect.flip(Command.run(SubscribeStudentToCourse, { studentId: "s1", courseId: "c1" }))
+        expect(fullAgain._tag).toBe("CourseFull")
+        expect((yield* course("c1")).students).toEqual(["s2", "s3"])
+        // the student side counts unsubscriptions too: s2 leaves one of 3 courses and takes another
+        for (const courseId of ["c2", "c3", "c4"]) yield* Command.run(DefineCourse, { courseId, capacity: 5 })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s2", courseId: "c2" })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s2", courseId: "c3" })
+        const tooMany = yield* Effect.flip(Command.run(SubscribeStudentToCourse, { studentId: "s2", courseId: "c4" }))
+        expect(tooMany._tag).toBe("TooManyCourses")
+        yield* Command.run(UnsubscribeStudentFromCourse, { studentId: "s2", courseId: "c2" })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s2", courseId: "c4" })
+        yield* Command.run(UnsubscribeStudentFromCourse, { studentId: "s2", courseId: "c1" })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "s2", courseId: "c1" }) // back in the course it left
+      })))
+
+    it.live("capacity is never exceeded under concurrent subscriptions, unsubscriptions, waitlisting and confirmations", () =>
+      run(Effect.gen(function* () {
+        yield* Command.run(DefineCourse, { courseId: "c1", capacity: 3 })
+        for (const studentId of ["s0", "s1", "s2"]) yield* Command.run(SubscribeStudentToCourse, { studentId, courseId: "c1" })
+        const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+        const traffic: Array<Effect.Effect<unknown, { readonly _tag: string }, EventStore.EventStore>> = [
+          ...["s0", "s1", "s2"].map((studentId) => Command.run(UnsubscribeStudentFromCourse, { studentId, courseId: "c1" })),
+          ...ids("n", 8).map((studentId) => Command.run(SubscribeStudentToCourse, { studentId, courseId: "c1" })),
+          ...ids("w", 6).map((studentId) => Command.run(JoinCourseWaitlist, { studentId, courseId: "c1" })),
+          ...ids("", 3).map(() => Command.run(ConfirmWaitlisted, { courseId: "c1" })),
+          Command.run(ChangeCourseCapacity, { courseId: "c1", newCapacity: 4 })
+        ]
+        const results = yield* Effect.forEach(traffic, Effect.result, { concurrency: "unbounded" })
+        for (const tag of failureTags(results)) expect(["CourseFull", "SeatAvailable"]).toContain(tag)
+        yield* Command.run(ConfirmWaitlisted, { courseId: "c1" }) // what an automation does after the last freed seat
+        const history = yield* courseHistory("c1")
+        for (const state of history) {
+          expect(state.students.length).toBeLessThanOrEqual(state.capacity)
+          expect(new Set(state.students).size).toBe(state.students.length)
+          expect(state.waitlist.filter((s) => state.students.includes(s))).toEqual([])
+        }
+        const last = history[history.length - 1]!
+        expect(last.capacity).toBe(4)
+        // nobody waits while a seat is free
+        expect(last.waitlist.length === 0 || last.students.length === last.capacity).toBe(true)
       })))
 
     it.effect("bad input is a typed error and writes nothing", () =>

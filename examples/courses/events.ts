@@ -2,9 +2,12 @@
  * Course subscriptions: the events.
  *
  * A course is defined with a capacity, which may change later; a student
- * subscribes to a course. The subscription is ONE event tagged with both the
- * course and the student, so both the course's projection and the student's
- * projection see it, and one append condition protects both invariants.
+ * subscribes to a course and may leave it; when a course is full, a student
+ * joins its waitlist and is subscribed (an ordinary
+ * {@link StudentSubscribedToCourse}) when a seat frees. Every event about a
+ * student and a course is ONE event tagged with both, so the course's
+ * projection and the student's projection both see it, and one append
+ * condition protects both invariants.
  *
  * @since 0.1.0
  */
@@ -34,12 +37,35 @@ export const CourseCapacityChanged = Event.define("CourseCapacityChanged", {
 })
 
 /**
- * A student subscribed to a course: tagged with both.
+ * A student subscribed to a course (directly, or confirmed from the
+ * waitlist): tagged with both.
  *
  * @category events
  * @since 0.1.0
  */
 export const StudentSubscribedToCourse = Event.define("StudentSubscribedToCourse", {
+  payload: Schema.Struct({ studentId: Schema.String, courseId: Schema.String }),
+  tags: (p) => [`student:${p.studentId}`, `course:${p.courseId}`]
+})
+
+/**
+ * A student left a course: a seat is free.
+ *
+ * @category events
+ * @since 0.1.0
+ */
+export const StudentUnsubscribedFromCourse = Event.define("StudentUnsubscribedFromCourse", {
+  payload: Schema.Struct({ studentId: Schema.String, courseId: Schema.String }),
+  tags: (p) => [`student:${p.studentId}`, `course:${p.courseId}`]
+})
+
+/**
+ * A student joined the waitlist of a full course.
+ *
+ * @category events
+ * @since 0.1.0
+ */
+export const StudentJoinedCourseWaitlist = Event.define("StudentJoinedCourseWaitlist", {
   payload: Schema.Struct({ studentId: Schema.String, courseId: Schema.String }),
   tags: (p) => [`student:${p.studentId}`, `course:${p.courseId}`]
 })

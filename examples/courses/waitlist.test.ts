@@ -64,6 +64,36 @@ for (const [backend, makeLayer] of backends) {
         expect(bad._tag).toBe("CommandInputInvalid")
       }).pipe(Effect.provide(makeLayer())))
 
+    it.effect("while students wait, a freed seat is theirs: a newcomer is turned away, the first in line may take it", () =>
+      Effect.gen(function* () {
+        yield* fullCourse
+        yield* Command.run(UnsubscribeStudentFromCourse, { studentId: "bob", courseId: "math" })
+        const newcomer = yield* Effect.flip(Command.run(SubscribeStudentToCourse, { studentId: "erin", courseId: "math" }))
+        expect(newcomer._tag).toBe("CourseFull")
+        const second = yield* Effect.flip(Command.run(SubscribeStudentToCourse, { studentId: "dave", courseId: "math" }))
+        expect(second._tag).toBe("CourseFull") // carol is before dave
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "carol", courseId: "math" })
+        expect((yield* Command.run(ConfirmWaitlisted, { courseId: "math" })).events).toEqual([]) // full again
+        yield* Command.run(JoinCourseWaitlist, { studentId: "erin", courseId: "math" })
+        expect(yield* subscriptionsOf("math")).toEqual(["alice", "bob", "carol"])
+      }).pipe(Effect.provide(makeLayer())))
+
+    it.effect("a place on a waitlist counts towards the student's courses, so a confirmation never exceeds the maximum", () =>
+      Effect.gen(function* () {
+        yield* fullCourse
+        for (const courseId of ["art", "history", "physics"]) yield* Command.run(DefineCourse, { courseId, capacity: 1 })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "carol", courseId: "art" })
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "carol", courseId: "history" })
+        const tooMany = yield* Effect.flip(Command.run(SubscribeStudentToCourse, { studentId: "carol", courseId: "physics" }))
+        expect(tooMany._tag).toBe("TooManyCourses")
+        yield* Command.run(SubscribeStudentToCourse, { studentId: "zoe", courseId: "physics" })
+        const waitTooMany = yield* Effect.flip(Command.run(JoinCourseWaitlist, { studentId: "carol", courseId: "physics" }))
+        expect(waitTooMany._tag).toBe("TooManyCourses")
+        yield* Command.run(UnsubscribeStudentFromCourse, { studentId: "bob", courseId: "math" })
+        yield* Command.run(ConfirmWaitlisted, { courseId: "math" })
+        expect(yield* subscriptionsOf("math")).toEqual(["alice", "bob", "carol"])
+      }).pipe(Effect.provide(makeLayer())))
+
     it.effect("the availability view shows capacity, students, waitlist and free seats per course", () =>
       Effect.gen(function* () {
         yield* fullCourse

@@ -10,7 +10,7 @@ import { EventStore } from "../../src/Dcb/index.ts"
 import * as EventStoreFdb from "../../src/Fdb/EventStoreFdb.ts"
 import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
 import * as ViewStoreFdb from "../../src/Fdb/ViewStoreFdb.ts"
-import type { HttpRouter } from "effect/http"
+import { HttpRouter } from "effect/http"
 import { App } from "../../src/Http/index.ts"
 import { View, ViewStore } from "../../src/Module/index.ts"
 import { app } from "./api.ts"
@@ -54,14 +54,15 @@ export const clusterStores = (clusterFile: string) =>
 
 /**
  * The app's routes with everything they need but the stores and the JWT
- * service: the idempotency store, and the list views running in the
- * background.
+ * service: CORS (browser front ends), the in-process idempotency store, and
+ * the list views running in the background.
  *
  * @category layers
  * @since 0.1.0
  */
 export const appLayer: Layer.Layer<never, never, Stores | Jwt | HttpRouter.HttpRouter> = Layer.mergeAll(
   app.layer,
+  HttpRouter.cors({ allowedHeaders: ["authorization", "content-type", "idempotency-key"] }),
   View.layer(ArticleIndex),
   View.layer(Tags)
 ).pipe(Layer.provide(App.layerDefaults))

@@ -103,11 +103,11 @@ export const make = <const Id extends string, const Routes extends ReadonlyArray
   routes: Routes,
   options?: MakeOptions
 ): App<Id, Routes, Route.Services<Routes[number]>> => {
-  if (routes.length === 0) throw new TypeError("Http.make: an app needs at least one route")
+  if (routes.length === 0) throw new TypeError("App.make: an app needs at least one route")
   const seen = new Set<string>()
   for (const r of routes) {
     const name = (r.endpoint as HttpApiEndpoint.Constraint).identifier
-    if (seen.has(name)) throw new TypeError(`Http.make: two routes are named "${name}"`)
+    if (seen.has(name)) throw new TypeError(`App.make: two routes are named "${name}"`)
     seen.add(name)
   }
   let group: any = HttpApiGroup.make(id, { topLevel: true }).add(

@@ -16,6 +16,12 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as AppendCondition from "../Dcb/AppendCondition.ts"
+import * as DcbEvent from "../Dcb/Event.ts"
+import * as EventStore from "../Dcb/EventStore.ts"
+import * as Query from "../Dcb/Query.ts"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -60,9 +66,17 @@ export interface RecordedResponse {
  * @since 0.1.0
  */
 export type Begin =
-  /** Nobody ran this key yet: run, then `complete` or `abandon`. */
-  | { readonly _tag: "Run" }
-  /** The key was used (or is in flight): wait for this response. */
+  /**
+   * Nobody ran this key yet: run, then `complete` with the response (which
+   * answers the response to send: the first one recorded for the key) or
+   * `abandon` (5xx, interrupted: the next attempt runs).
+   */
+  | {
+    readonly _tag: "Run"
+    readonly complete: (response: RecordedResponse) => Effect.Effect<RecordedResponse>
+    readonly abandon: Effect.Effect<void>
+  }
+  /** The key was used (or is in flight): wait for this response (`undefined`: abandoned, begin again). */
   | { readonly _tag: "Replay"; readonly response: Effect.Effect<RecordedResponse | undefined> }
   /** The key was used by a different request. */
   | { readonly _tag: "Mismatch" }
@@ -76,10 +90,6 @@ export type Begin =
 export interface IdempotencyStoreShape {
   /** Claims `key` for a request with this fingerprint, or finds its response. */
   readonly begin: (key: string, fingerprint: string) => Effect.Effect<Begin>
-  /** Records the response of a claimed key and wakes the waiters. */
-  readonly complete: (key: string, response: RecordedResponse) => Effect.Effect<void>
-  /** Releases a claimed key without a response (5xx, interrupted): the next attempt runs. */
-  readonly abandon: (key: string) => Effect.Effect<void>
 }
 
 /**
@@ -92,48 +102,70 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
   "fairway/Http/IdempotencyStore"
 ) {}
 
+interface Entry {
+  readonly fingerprint: string
+  readonly done: Deferred.Deferred<RecordedResponse | undefined>
+  settled: boolean
+}
+
+/**
+ * The in-process part of every store: one entry per key, so racing requests
+ * in this process share one run. Keeps the last `capacity` settled keys.
+ */
+const makeLocal = (capacity: number) => {
+  const entries = new Map<string, Entry>()
+  const evict = () => {
+    if (entries.size <= capacity) return
+    for (const [key, entry] of entries) {
+      if (entries.size <= capacity) break
+      if (entry.settled) entries.delete(key)
+    }
+  }
+  const settle = (key: string, entry: Entry, response: RecordedResponse | undefined) => {
+    entry.settled = true
+    if (response === undefined && entries.get(key) === entry) entries.delete(key)
+    Deferred.doneUnsafe(entry.done, Exit.succeed(response))
+    evict()
+  }
+  /** The entry for `key`, or a new one (`created`). Synchronous: no interleaving. */
+  const claim = (key: string, fingerprint: string) => {
+    const existing = entries.get(key)
+    if (existing !== undefined) return { created: false as const, entry: existing }
+    const entry: Entry = { fingerprint, done: Deferred.makeUnsafe(), settled: false }
+    entries.set(key, entry)
+    return { created: true as const, entry }
+  }
+  const replayOf = (entry: Entry, fingerprint: string): Begin =>
+    entry.fingerprint !== fingerprint ? { _tag: "Mismatch" } : { _tag: "Replay", response: Deferred.await(entry.done) }
+  return { entries, settle, claim, replayOf }
+}
+
 /**
  * An in-process store holding the last `capacity` keys (oldest evicted
- * first). Racing requests in this process share one run.
+ * first). Racing requests in this process share one run; another process
+ * does not see the keys (see {@link makeEventStore}).
  *
  * @category constructors
  * @since 0.1.0
  */
 export const makeMemory = (options?: { readonly capacity?: number | undefined }): Effect.Effect<IdempotencyStoreShape> =>
   Effect.sync(() => {
-    const capacity = options?.capacity ?? 10_000
-    const entries = new Map<string, {
-      readonly fingerprint: string
-      readonly done: Deferred.Deferred<RecordedResponse | undefined>
-    }>()
-    const begin = (key: string, fingerprint: string) =>
-      Effect.sync((): Begin => {
-        const entry = entries.get(key)
-        if (entry !== undefined) {
-          if (entry.fingerprint !== fingerprint) return { _tag: "Mismatch" }
-          return { _tag: "Replay", response: Deferred.await(entry.done) }
-        }
-        entries.set(key, { fingerprint, done: Deferred.makeUnsafe() })
-        while (entries.size > capacity) {
-          const oldest = entries.keys().next().value
-          if (oldest === undefined) break
-          entries.delete(oldest)
-        }
-        return { _tag: "Run" }
-      })
-    const complete = (key: string, response: RecordedResponse) =>
-      Effect.suspend(() => {
-        const entry = entries.get(key)
-        return entry === undefined ? Effect.void : Deferred.succeed(entry.done, response).pipe(Effect.asVoid)
-      })
-    const abandon = (key: string) =>
-      Effect.suspend(() => {
-        const entry = entries.get(key)
-        if (entry === undefined) return Effect.void
-        entries.delete(key)
-        return Deferred.succeed(entry.done, undefined).pipe(Effect.asVoid)
-      })
-    return { begin, complete, abandon }
+    const local = makeLocal(options?.capacity ?? 10_000)
+    return {
+      begin: (key, fingerprint) =>
+        Effect.sync((): Begin => {
+          const { created, entry } = local.claim(key, fingerprint)
+          if (!created) return local.replayOf(entry, fingerprint)
+          return {
+            _tag: "Run",
+            complete: (response) => Effect.sync(() => {
+              local.settle(key, entry, response)
+              return response
+            }),
+            abandon: Effect.sync(() => local.settle(key, entry, undefined))
+          }
+        })
+    }
   })
 
 /**
@@ -144,6 +176,118 @@ export const makeMemory = (options?: { readonly capacity?: number | undefined })
  */
 export const layerMemory = (options?: { readonly capacity?: number | undefined }): Layer.Layer<IdempotencyStore> =>
   Layer.effect(IdempotencyStore, makeMemory(options))
+
+/**
+ * The event a recorded response is kept as, in the event store (tagged
+ * `fairway.http-idempotency:<key>`).
+ *
+ * @category event store
+ * @since 0.1.0
+ */
+export const ResponseRecorded = DcbEvent.define("fairway.HttpResponseRecorded", {
+  payload: Schema.Struct({
+    key: Schema.String,
+    fingerprint: Schema.String,
+    status: Schema.Int,
+    headers: Schema.Record(Schema.String, Schema.String),
+    contentType: Schema.optionalKey(Schema.String),
+    body: Schema.String
+  }),
+  tags: (p) => [keyTag(p.key)]
+})
+
+const keyTag = (key: string): string => {
+  const tag = `fairway.http-idempotency:${key}`
+  return tag.length <= 200 ? tag : `fairway.http-idempotency:#${fnv(key, 0x811c9dc5)}${fnv(key, 0x9747b28c)}:${key.length}`
+}
+
+/** Responses larger than this are not recorded in the store (the event would be too large). */
+const maxRecordedBytes = 60_000
+
+const toRecorded = (payload: typeof ResponseRecorded.payload.Type): RecordedResponse => ({
+  status: payload.status,
+  headers: payload.headers,
+  contentType: payload.contentType,
+  body: Buffer.from(payload.body, "base64")
+})
+
+/**
+ * A store that also records each response in the event store, so a request
+ * repeated on another process (sharing the store) gets the first response
+ * too. Two processes racing on one key both run (the command's own
+ * idempotency key keeps the writes single); the first recorded response wins
+ * and the other process answers with it. Responses over 60 kB are kept in
+ * process only.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeEventStore = (
+  options?: { readonly capacity?: number | undefined }
+): Effect.Effect<IdempotencyStoreShape, never, EventStore.EventStore> =>
+  Effect.gen(function*() {
+    const store = yield* EventStore.EventStore
+    const local = makeLocal(options?.capacity ?? 10_000)
+    const readRecorded = (key: string) =>
+      Stream.runCollect(store.read(Query.item({ types: [ResponseRecorded.type], tags: [keyTag(key)] }), { limit: 1 })).pipe(
+        Effect.flatMap((events) => events.length === 0 ? Effect.succeed(undefined) : ResponseRecorded.decode(events[0]!)),
+        Effect.map((decoded) => decoded?.payload),
+        Effect.orElseSucceed(() => undefined)
+      )
+    const begin = (key: string, fingerprint: string): Effect.Effect<Begin> =>
+      Effect.suspend(() => {
+        const { created, entry } = local.claim(key, fingerprint)
+        if (!created) return Effect.succeed(local.replayOf(entry, fingerprint))
+        return Effect.flatMap(readRecorded(key), (recorded): Effect.Effect<Begin> => {
+          if (recorded !== undefined) {
+            // another process answered this key: replay its response (or refuse a different request)
+            local.settle(key, entry, undefined)
+            const settled = local.claim(key, recorded.fingerprint)
+            local.settle(key, settled.entry, toRecorded(recorded))
+            return Effect.succeed(local.replayOf(settled.entry, fingerprint))
+          }
+          const complete = (response: RecordedResponse) =>
+            Effect.gen(function*() {
+              let canonical = response
+              if (response.body.byteLength <= maxRecordedBytes) {
+                const event = ResponseRecorded.make({
+                  key,
+                  fingerprint,
+                  status: response.status,
+                  headers: { ...response.headers },
+                  ...(response.contentType !== undefined ? { contentType: response.contentType } : {}),
+                  body: Buffer.from(response.body).toString("base64")
+                })
+                const query = Query.item({ types: [ResponseRecorded.type], tags: [keyTag(key)] })
+                const appended = yield* Effect.exit(store.append([event], { condition: AppendCondition.make(query) }))
+                if (appended._tag === "Failure") {
+                  const first = yield* readRecorded(key)
+                  if (first !== undefined && first.fingerprint === fingerprint) canonical = toRecorded(first)
+                }
+              }
+              local.settle(key, entry, canonical)
+              return canonical
+            })
+          return Effect.succeed({
+            _tag: "Run",
+            complete,
+            abandon: Effect.sync(() => local.settle(key, entry, undefined))
+          })
+        })
+      })
+    return { begin }
+  })
+
+/**
+ * The {@link IdempotencyStore} recording responses in the event store (see
+ * {@link makeEventStore}).
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerEventStore = (
+  options?: { readonly capacity?: number | undefined }
+): Layer.Layer<IdempotencyStore, never, EventStore.EventStore> => Layer.effect(IdempotencyStore, makeEventStore(options))
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
@@ -210,10 +354,18 @@ export const wrap = (store: IdempotencyStoreShape) =>
         if (recorded !== undefined) return replay(recorded)
         continue // the first attempt was abandoned: try to claim the key again
       }
-      return yield* httpEffect.pipe(Effect.onExit((exit) => {
-        const recorded = Exit.isSuccess(exit) && exit.value.status < 500 ? record(exit.value) : undefined
-        return recorded === undefined ? store.abandon(key) : store.complete(key, recorded)
-      }))
+      return yield* Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const exit = yield* Effect.exit(restore(httpEffect))
+          const recorded = Exit.isSuccess(exit) && exit.value.status < 500 ? record(exit.value) : undefined
+          if (recorded === undefined) {
+            yield* begin.abandon
+            return yield* exit
+          }
+          const canonical = yield* begin.complete(recorded)
+          return canonical === recorded ? yield* exit : replay(canonical)
+        })
+      )
     }
   })
 

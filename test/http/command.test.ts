@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Option, Schema, Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Schema, Stream, Tracer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
 import * as Event from "../../src/Dcb/Event.ts"
@@ -241,5 +241,32 @@ describe("registered routes", () => {
       expect((yield* http.execute(HttpClientRequest.get("/concerts/c1/sold"))).status).toBe(404)
       expect((yield* http.execute(HttpClientRequest.put("/concerts/c1/contended"))).status).toBe(404)
       Route.clearRegistered()
+    }))
+})
+
+describe("tracing", () => {
+  it.effect("a command's span is a child of the request's server span", () =>
+    Effect.gen(function*() {
+      const spans: Array<{ name: string; kind: string; parent: string | undefined }> = []
+      const names = new Map<string, string>()
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = Tracer.nativeTracer.span(options)
+          names.set(span.spanId, options.name)
+          const parent = options.parent._tag === "Some" && options.parent.value._tag === "Span"
+            ? names.get(options.parent.value.spanId)
+            : undefined
+          spans.push({ name: options.name, kind: options.kind, parent })
+          return span
+        }
+      })
+      yield* Effect.gen(function*() {
+        const { post } = yield* setup
+        expect((yield* post("/concerts", { concertId: "c1", seats: 1 })).status).toBe(200)
+      }).pipe(Effect.withTracer(tracer))
+      const server = spans.find((s) => s.kind === "server")!
+      expect(server).toBeDefined()
+      expect(spans.find((s) => s.name === "Http.command ScheduleConcert")?.parent).toBe(server.name)
+      expect(spans.find((s) => s.name === "Command.run ScheduleConcert")?.parent).toBe("Http.command ScheduleConcert")
     }))
 })

@@ -6,6 +6,7 @@ import * as Event from "../../src/Dcb/Event.ts"
 import * as EventStore from "../../src/Dcb/EventStore.ts"
 import * as Query from "../../src/Dcb/Query.ts"
 import * as App from "../../src/Http/App.ts"
+import * as Idempotency from "../../src/Http/Idempotency.ts"
 import * as Route from "../../src/Http/Route.ts"
 
 // a non-idempotent handler: every run appends an event and answers with the count so far
@@ -138,5 +139,53 @@ describe("request log and span", () => {
       const server = spans.find((s) => s.kind === "server")
       expect(server).toBeDefined()
       expect(spans.find((s) => s.name === "count.handler")?.parent).toBe(server!.name)
+    }))
+})
+
+describe("Idempotency-Key across processes (responses recorded in the event store)", () => {
+  const twoProcesses = Effect.gen(function*() {
+    const store = yield* EventStore.makeMemory
+    const storeLayer = Layer.succeed(EventStore.EventStore, store)
+    // two app instances sharing the store but nothing else (as two processes would)
+    const instance = () =>
+      App.webHandler(app.layer.pipe(Layer.provide(Idempotency.layerEventStore()), Layer.provide(storeLayer)))
+    const clients = [App.clientFor(yield* instance()), App.clientFor(yield* instance())]
+    const post = (i: number, note: string, key: string) =>
+      Effect.gen(function*() {
+        const request = HttpClientRequest.post("/count").pipe(
+          HttpClientRequest.bodyJsonUnsafe({ note }),
+          HttpClientRequest.setHeader("Idempotency-Key", key)
+        )
+        const response = yield* clients[i]!.execute(request)
+        return { status: response.status, replayed: response.headers["idempotency-replayed"], text: yield* response.text }
+      })
+    const counted = Effect.map(
+      Stream.runCollect(store.read(Query.item({ types: ["Counted"] }))),
+      (events) => events.length
+    )
+    return { post, counted }
+  })
+
+  it.effect("a request repeated on another instance gets the first response", () =>
+    Effect.gen(function*() {
+      const { counted, post } = yield* twoProcesses
+      const first = yield* post(0, "a", "k1")
+      const again = yield* post(1, "a", "k1")
+      expect(again).toEqual({ ...first, replayed: "true" })
+      expect(yield* counted).toBe(1)
+      expect((yield* post(1, "b", "k1")).status).toBe(422)
+    }))
+
+  it.live("instances racing on one key answer with one response", () =>
+    Effect.gen(function*() {
+      const { post } = yield* twoProcesses
+      const responses = yield* Effect.forEach(
+        Array.from({ length: 10 }, (_, i) => post(i % 2, "race", "k-race")),
+        (e) => e,
+        { concurrency: "unbounded" }
+      )
+      // the handler is not idempotent itself (no command key here): each instance may run once,
+      // but every client sees the first recorded response
+      expect(new Set(responses.map((r) => r.text)).size).toBe(1)
     }))
 })

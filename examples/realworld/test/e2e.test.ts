@@ -9,10 +9,11 @@ describe("Conduit over a real socket", () => {
       const context = yield* Layer.build(serve(memoryStores, { port: 0, host: "127.0.0.1" }))
       const base = yield* HttpServer.addressFormattedWith(Effect.succeed).pipe(Effect.provide(context))
       expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-      const call = (method: string, path: string, body?: unknown, token?: string) =>
+      const call = (method: string, path: string, body?: unknown, token?: string, key?: string) =>
         Effect.promise(async () => {
           const headers: Record<string, string> = { "content-type": "application/json" }
           if (token !== undefined) headers["authorization"] = `Token ${token}`
+          if (key !== undefined) headers["idempotency-key"] = key
           const init: RequestInit = { method, headers }
           if (body !== undefined) init.body = JSON.stringify(body)
           const response = await fetch(`${base}${path}`, init)
@@ -28,6 +29,15 @@ describe("Conduit over a real socket", () => {
       expect((yield* call("GET", "/api/articles/over-the-wire")).body.article.author.username).toBe("wire")
       expect((yield* call("GET", "/api/articles?tag=net")).body.articlesCount).toBe(1)
       expect((yield* call("GET", "/api/user")).status).toBe(401)
+      // a retried request with an Idempotency-Key: the first response, one article
+      const retried = yield* Effect.all(
+        Array.from({ length: 5 }, () =>
+          call("POST", "/api/articles", { article: { title: "Once", description: "d", body: "b" } }, token, "req-1")),
+        { concurrency: "unbounded" }
+      )
+      expect(retried.every((r) => r.status === 201)).toBe(true)
+      expect(new Set(retried.map((r) => r.body.article.slug))).toEqual(new Set(["once"]))
+      expect((yield* call("GET", "/api/articles?author=wire")).body.articlesCount).toBe(2)
       const openapi = yield* call("GET", "/api/openapi.json")
       expect(Object.keys(openapi.body.paths)).toContain("/api/articles/{slug}/comments/{id}")
     }))
