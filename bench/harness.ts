@@ -142,14 +142,57 @@ export class Report {
 }
 
 /**
+ * The whole run in one compact Markdown table (for the README): one row per
+ * scenario and metric, one column per backend (and per Fairway row driven
+ * through a module), then Fairway memory ÷ each peer.
+ *
+ * @since 0.1.0
+ */
+export const summary = (report: Report): string => {
+  const columns: Array<string> = []
+  for (const row of report.rows) if (!columns.includes(row.backend)) columns.push(row.backend)
+  const main = columns.find((c) => report.kinds.get(c) === "fairway")
+  const peers = columns.filter((c) => report.kinds.get(c) !== "fairway")
+  const keys: Array<string> = []
+  for (const row of report.rows) {
+    const key = `${row.scenario}\u0000${row.metric}`
+    if (!keys.includes(key)) keys.push(key)
+  }
+  const body = keys.map((key) => {
+    const [scenario, metric] = key.split("\u0000") as [string, string]
+    const rows = report.rows.filter((r) => r.scenario === scenario && r.metric === metric)
+    const unit = rows[0]?.unit ?? ""
+    const mainRow = rows.find((r) => r.backend === main)
+    return [
+      `${scenario.split(" ")[0]} ${metric}`,
+      unit,
+      ...columns.map((c) => {
+        const r = rows.find((x) => x.backend === c)
+        return r === undefined ? "—" : formatNumber(r.figure)
+      }),
+      ...peers.map((p) => (mainRow?.ratio?.[p] === undefined ? "" : formatRatio(mainRow.ratio[p]!)))
+    ]
+  })
+  return table(["scenario, metric", "unit", ...columns, ...peers.map((p) => `${main ?? "Fairway"} ÷ ${p}`)], body, {
+    lastIsText: false
+  })
+}
+
+/**
  * A Markdown table with padded columns.
  *
  * @since 0.1.0
  */
-export const table = (header: ReadonlyArray<string>, body: ReadonlyArray<ReadonlyArray<string>>): string => {
+export const table = (
+  header: ReadonlyArray<string>,
+  body: ReadonlyArray<ReadonlyArray<string>>,
+  options?: { readonly lastIsText?: boolean }
+): string => {
+  const lastIsText = options?.lastIsText ?? true
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)))
+  const text = (i: number, n: number) => i === 0 || i === 1 || (lastIsText && i === n - 1)
   const line = (cells: ReadonlyArray<string>) =>
-    "| " + cells.map((c, i) => (i === 0 || i === 1 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") + " |"
+    "| " + cells.map((c, i) => (text(i, cells.length) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") + " |"
   return [line(header), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n")
 }
 

@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --only=1,3]`: every scenario on every
- * backend in one run, a table per scenario on stdout, and
- * `bench/results.json` (scenario, backend, metric, figure, unit, ratio).
+ * `npm run bench [-- --quick] [-- --only=1,3] [-- --clock=wall] [-- --out=file.json]`:
+ * every scenario on every backend in one run, a table per scenario and a
+ * summary on stdout, and `bench/results.json` (scenario, backend, metric,
+ * figure, unit, ratio).
  * Ratios are Fairway ÷ peer (for events/s, higher is better; for µs and
  * bytes, lower is better).
  *
@@ -16,12 +17,13 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Backends from "./backends/index.ts"
-import { Report, type Settings } from "./harness.ts"
+import { Report, type Settings, summary } from "./harness.ts"
 import * as Appends from "./scenarios/appends.ts"
 import * as Commands from "./scenarios/commands.ts"
 import * as Heap from "./scenarios/heap.ts"
 import * as Reads from "./scenarios/reads.ts"
 import * as Views from "./scenarios/views.ts"
+import * as Realworld from "./realworld.ts"
 
 const self = fileURLToPath(import.meta.url)
 
@@ -55,7 +57,8 @@ const scenarios: Array<[string, (r: Report, b: typeof backends, s: Settings) => 
   ["3", Commands.commands],
   ["4", Reads.reads],
   ["5", Views.views],
-  ["6", Heap.heap]
+  ["6", Heap.heap],
+  ["7", Realworld.realworld]
 ]
 for (const [id, run] of scenarios) {
   if (only !== undefined && !only.includes(id)) continue
@@ -64,9 +67,12 @@ for (const [id, run] of scenarios) {
   console.log(`(scenario ${id}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
 }
 
+console.log(`\n## Summary (${started.toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores)`)
+console.log(summary(report))
+
 const seconds = (Date.now() - started.getTime()) / 1000
 console.log(`\n${quick ? "quick" : "full"} run: ${seconds.toFixed(1)} s`)
-const out = path.join(path.dirname(self), "results.json")
+const out = args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? path.join(path.dirname(self), "results.json")
 fs.writeFileSync(
   out,
   JSON.stringify(
