@@ -30,7 +30,7 @@ import type * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as AutomationStore from "../Module/AutomationStore.ts"
 import * as Checkpoint from "../Module/Checkpoint.ts"
 import * as FdbDatabase from "./FdbDatabase.ts"
-import type * as FdbError from "./FdbError.ts"
+import * as FdbError from "./FdbError.ts"
 import * as KeyLayout from "./KeyLayout.ts"
 import * as Tuple from "./Tuple.ts"
 
@@ -56,14 +56,7 @@ const decodeDeadLetter = Schema.decodeUnknownSync(DeadLetterJson)
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-const mapFdbError = <A, E>(
-  effect: Effect.Effect<A, E | FdbError.FdbError>
-): Effect.Effect<A, Exclude<E, FdbError.FdbError> | StorageError> =>
-  Effect.catchIf(
-    effect,
-    (e): e is FdbError.FdbError => (e as { _tag?: unknown })._tag === "FdbError",
-    (e) => Effect.fail(new StorageError({ reason: `automation store: ${e.message}`, cause: e }))
-  ) as Effect.Effect<A, Exclude<E, FdbError.FdbError> | StorageError>
+const mapFdbError = FdbError.catchAsStorageError("automation store")
 
 /**
  * Makes an automation store over the {@link FdbDatabase.FdbDatabase} in context.

@@ -132,15 +132,7 @@ export const decodeEvent = (value: Uint8Array, position: SequencePosition.Sequen
 // Errors
 // -----------------------------------------------------------------------------
 
-const storageError = (error: FdbError.FdbError, what: string): EventStore.StorageError =>
-  FdbError.isMaybeCommitted(error.code)
-    ? new EventStore.StorageError({
-      reason:
-        `${what}: FoundationDB reported commit_unknown_result and the retries ran out: the outcome is unknown (${error.message})`,
-      unknownResult: true,
-      cause: error
-    })
-    : new EventStore.StorageError({ reason: `${what}: ${error.message}`, cause: error })
+const storageError = FdbError.toStorageError
 
 /** FoundationDB size errors at commit mean nothing was written: report them as an invalid append. */
 const appendFdbError = (error: FdbError.FdbError): EventStore.InvalidAppend | EventStore.StorageError =>

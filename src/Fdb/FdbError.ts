@@ -10,7 +10,9 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as EventStore from "../Dcb/EventStore.ts"
 
 /**
  * FoundationDB error codes used by Fairway (see the FoundationDB error
@@ -147,3 +149,36 @@ export const isMaybeCommitted = (code: number): boolean =>
  * @since 0.1.0
  */
 export const isFdbError = (u: unknown): u is FdbError => u instanceof FdbError
+
+/**
+ * A FoundationDB failure as the storage-agnostic `EventStore.StorageError`
+ * that Fairway's services report, prefixed with what was being done. After
+ * `commit_unknown_result` the error says so (`unknownResult: true`).
+ *
+ * @category conversions
+ * @since 0.1.0
+ */
+export const toStorageError = (error: FdbError, what: string): EventStore.StorageError =>
+  isMaybeCommitted(error.code)
+    ? new EventStore.StorageError({
+      reason:
+        `${what}: FoundationDB reported commit_unknown_result and the retries ran out: the outcome is unknown (${error.message})`,
+      unknownResult: true,
+      cause: error
+    })
+    : new EventStore.StorageError({ reason: `${what}: ${error.message}`, cause: error })
+
+/**
+ * Turns the {@link FdbError} failures of an effect into `EventStore.StorageError`s
+ * (see {@link toStorageError}); other failures pass through.
+ *
+ * @category conversions
+ * @since 0.1.0
+ */
+export const catchAsStorageError = (what: string) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, FdbError> | EventStore.StorageError, R> =>
+  Effect.catchIf(effect, (e: E): e is E & FdbError => isFdbError(e), (e) => Effect.fail(toStorageError(e, what))) as Effect.Effect<
+    A,
+    Exclude<E, FdbError> | EventStore.StorageError,
+    R
+  >

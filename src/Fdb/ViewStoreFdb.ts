@@ -26,7 +26,7 @@ import type * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "../Module/Checkpoint.ts"
 import * as ViewStore from "../Module/ViewStore.ts"
 import * as FdbDatabase from "./FdbDatabase.ts"
-import type * as FdbError from "./FdbError.ts"
+import * as FdbError from "./FdbError.ts"
 import * as KeyLayout from "./KeyLayout.ts"
 import * as Tuple from "./Tuple.ts"
 
@@ -46,15 +46,7 @@ export interface Options {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-const toStorageError = (error: FdbError.FdbError): StorageError =>
-  new StorageError({ reason: `view store: ${error.message}`, cause: error })
-
-const mapFdbError = <A, E>(effect: Effect.Effect<A, E | FdbError.FdbError>): Effect.Effect<A, Exclude<E, FdbError.FdbError> | StorageError> =>
-  Effect.catchIf(
-    effect,
-    (e): e is FdbError.FdbError => (e as { _tag?: unknown })._tag === "FdbError",
-    (e) => Effect.fail(toStorageError(e))
-  ) as Effect.Effect<A, Exclude<E, FdbError.FdbError> | StorageError>
+const mapFdbError = FdbError.catchAsStorageError("view store")
 
 /**
  * Makes a view store over the {@link FdbDatabase.FdbDatabase} in context.
