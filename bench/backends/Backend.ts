@@ -139,3 +139,41 @@ const encoder = new TextEncoder()
  * @since 0.1.0
  */
 export const payload = (i: number): Uint8Array => encoder.encode(`{"amount":${i % 1000}}`)
+
+/**
+ * Runs a command workload for a promise-based store: `plan.writers` writers,
+ * each running commands one after another until `plan.perWriter` or the
+ * deadline; a command retries `attempt` while the store rejects its append
+ * ("conflict"), at most `plan.maxAttempts` times.
+ *
+ * @since 0.1.0
+ */
+export const runPromiseCommands = async (
+  plan: CommandPlan,
+  attempt: (tag: string) => Promise<"appended" | "conflict">
+): Promise<CommandResult> => {
+  const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
+  let commands = 0
+  const one = async (tag: string) => {
+    for (let n = 1;; n++) {
+      if ((await attempt(tag)) === "appended") {
+        stats.successes++
+        return
+      }
+      stats.conditionFailures++
+      if (n >= plan.maxAttempts || performance.now() > plan.deadline + 1000) {
+        stats.gaveUp++
+        return
+      }
+      stats.retries++
+    }
+  }
+  await Promise.all(Array.from({ length: plan.writers }, async (_, w) => {
+    for (let i = 0; i < plan.perWriter; i++) {
+      if (performance.now() > plan.deadline) return
+      await one(plan.tagOf(w, i))
+      commands++
+    }
+  }))
+  return { commands, ...stats }
+}

@@ -22,8 +22,8 @@ import {
   type BenchEvent,
   type BenchQuery,
   COMMAND_EVENT_TYPE,
-  type CommandResult,
   payload,
+  runPromiseCommands,
   type Store
 } from "./Backend.ts"
 
@@ -95,45 +95,26 @@ export const make = (types: ReadonlyArray<string>): Backend => ({
         }
         return { samples, count }
       },
-      commands: async (plan) => {
-        const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
-        let commands = 0
-        const one = async (tag: string) => {
+      commands: (plan) =>
+        runPromiseCommands(plan, async (tag) => {
           const query = Query.fromItems([{ types: [COMMAND_EVENT_TYPE], tags: Tags.from([tag]) }])
-          for (let attempt = 1;; attempt++) {
-            let count = 0
-            let last: SequencePosition | undefined
-            for await (const e of store.read(query)) {
-              count++
-              last = e.position
-            }
-            try {
-              await store.append({
-                events: { type: COMMAND_EVENT_TYPE, tags: Tags.from([tag]), data: payload(count), metadata: {} },
-                condition: last === undefined ? { failIfEventsMatch: query } : { failIfEventsMatch: query, after: last }
-              })
-              stats.successes++
-              return
-            } catch (error) {
-              if (!(error instanceof AppendConditionError)) throw error
-              stats.conditionFailures++
-              if (attempt >= plan.maxAttempts || performance.now() > plan.deadline + 1000) {
-                stats.gaveUp++
-                return
-              }
-              stats.retries++
-            }
+          let count = 0
+          let last: SequencePosition | undefined
+          for await (const e of store.read(query)) {
+            count++
+            last = e.position
           }
-        }
-        await Promise.all(Array.from({ length: plan.writers }, async (_, w) => {
-          for (let i = 0; i < plan.perWriter; i++) {
-            if (performance.now() > plan.deadline) return
-            await one(plan.tagOf(w, i))
-            commands++
+          try {
+            await store.append({
+              events: { type: COMMAND_EVENT_TYPE, tags: Tags.from([tag]), data: payload(count), metadata: {} },
+              condition: last === undefined ? { failIfEventsMatch: query } : { failIfEventsMatch: query, after: last }
+            })
+            return "appended"
+          } catch (error) {
+            if (!(error instanceof AppendConditionError)) throw error
+            return "conflict"
           }
-        }))
-        return { commands, ...stats } satisfies CommandResult
-      },
+        }),
       viewCatchUp: async () => {
         // a projection as its users write one: read the type, decode, fold into a Map by account
         const balances = new Map<string, number>()

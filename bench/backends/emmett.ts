@@ -12,8 +12,8 @@ import {
   type Backend,
   type BenchEvent,
   COMMAND_EVENT_TYPE,
-  type CommandResult,
   payload,
+  runPromiseCommands,
   type Store
 } from "./Backend.ts"
 
@@ -102,42 +102,23 @@ export const make = (): Backend => ({
         }
         return { samples, count }
       },
-      commands: async (plan) => {
-        const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
-        let commands = 0
-        const one = async (stream: string) => {
-          for (let attempt = 1;; attempt++) {
-            const { currentStreamVersion, events } = await store.readStream<EmmettEvent>(stream)
-            let count = 0
-            for (const _ of events) count++
-            try {
-              await store.appendToStream<EmmettEvent>(
-                stream,
-                [{ type: COMMAND_EVENT_TYPE, data: { bytes: payload(count) } }],
-                { expectedStreamVersion: currentStreamVersion }
-              )
-              stats.successes++
-              return
-            } catch (error) {
-              if (!isExpectedVersionConflictError(error)) throw error
-              stats.conditionFailures++
-              if (attempt >= plan.maxAttempts || performance.now() > plan.deadline + 1000) {
-                stats.gaveUp++
-                return
-              }
-              stats.retries++
-            }
+      commands: (plan) =>
+        runPromiseCommands(plan, async (stream) => {
+          const { currentStreamVersion, events } = await store.readStream<EmmettEvent>(stream)
+          let count = 0
+          for (const _ of events) count++
+          try {
+            await store.appendToStream<EmmettEvent>(
+              stream,
+              [{ type: COMMAND_EVENT_TYPE, data: { bytes: payload(count) } }],
+              { expectedStreamVersion: currentStreamVersion }
+            )
+            return "appended"
+          } catch (error) {
+            if (!isExpectedVersionConflictError(error)) throw error
+            return "conflict"
           }
-        }
-        await Promise.all(Array.from({ length: plan.writers }, async (_, w) => {
-          for (let i = 0; i < plan.perWriter; i++) {
-            if (performance.now() > plan.deadline) return
-            await one(plan.tagOf(w, i))
-            commands++
-          }
-        }))
-        return { commands, ...stats } satisfies CommandResult
-      },
+        }),
       close: async () => {}
     }
     return s
