@@ -52,7 +52,7 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as AppendCondition from "./AppendCondition.ts"
-import type * as Event from "./Event.ts"
+import * as Event from "./Event.ts"
 import * as EventStore from "./EventStore.ts"
 import * as Query from "./Query.ts"
 import type * as SequencePosition from "./SequencePosition.ts"
@@ -135,6 +135,45 @@ export interface ReadResult<State> {
 export const isDecisionModel = (u: unknown): u is DecisionModel<unknown> =>
   typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
 
+// The synchronous fold of the models made here (absent on a model whose
+// definitions cannot decode synchronously, or built by hand): the next state,
+// or a `DecodeFailure` thrown. `read` folds with it over the store's chunks,
+// with no Effect per event; `step` is derived from it.
+const fold: unique symbol = Symbol("fairway/Dcb/DecisionModel/fold")
+
+// `matched`: the event is known to match the model's query (read with it), so the check is skipped
+type Fold<State> = (
+  state: State,
+  event: Event.SequencedEvent,
+  cache: DecodeCache | undefined,
+  matched: boolean
+) => State
+
+interface Folding<State> extends DecisionModel<State> {
+  readonly [fold]?: {
+    readonly run: Fold<State>
+    /** Whether the fold decodes (then a combined model shares a decode cache per event). */
+    readonly decodes: boolean
+  } | undefined
+}
+
+class DecodeFailure {
+  readonly error: Event.EventDecodeError
+  constructor(error: Event.EventDecodeError) {
+    this.error = error
+  }
+}
+
+const stepOf = <State>(f: Fold<State>): DecisionModel<State>["step"] => (state, event, cache) =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(f(state, event, cache, false))
+    } catch (e) {
+      if (e instanceof DecodeFailure) return Effect.fail(e.error)
+      throw e
+    }
+  })
+
 /**
  * A projection over typed events: the events that match `query` and whose
  * type is one of `events` are decoded through their definitions and folded
@@ -165,24 +204,52 @@ export const make = <State, const Definitions extends ReadonlyArray<Event.Any>>(
   readonly events: Definitions
   readonly evolve: (state: State, event: Event.DecodedOf<Definitions[number]>) => State
 }): DecisionModel<State> => {
-  const byType = new Map<string, Event.Any>()
-  for (const definition of options.events) byType.set(definition.type, definition)
+  type D = Event.DecodedOf<Definitions[number]>
   const { evolve, query } = options
-  return {
+  const byType = new Map<string, { readonly definition: Event.Any; readonly decode: ReturnType<typeof Event.syncDecoder> }>()
+  let sync = true
+  for (const definition of options.events) {
+    const decode = Event.syncDecoder(definition)
+    if (decode === undefined) sync = false
+    byType.set(definition.type, { definition, decode })
+  }
+  if (!sync) {
+    return {
+      [TypeId]: TypeId,
+      query,
+      initial: options.initial,
+      step: (state, event, cache) => {
+        const entry = byType.get(event.type)
+        if (entry === undefined || !Query.matches(query, event)) return Effect.succeed(state)
+        const cached = cache.get(entry.definition)
+        if (cached !== undefined) return Effect.succeed(evolve(state, cached as D))
+        return Effect.map(entry.definition.decode(event), (decoded) => {
+          cache.set(entry.definition, decoded)
+          return evolve(state, decoded as D)
+        })
+      }
+    }
+  }
+  const f: Fold<State> = (state, event, cache, matched) => {
+    const entry = byType.get(event.type)
+    if (entry === undefined || (!matched && !Query.matches(query, event))) return state
+    let decoded = cache?.get(entry.definition)
+    if (decoded === undefined) {
+      const result = entry.decode!(event)
+      if (result instanceof Event.EventDecodeError) throw new DecodeFailure(result)
+      decoded = result
+      cache?.set(entry.definition, result)
+    }
+    return evolve(state, decoded as D)
+  }
+  const model: Folding<State> = {
     [TypeId]: TypeId,
     query,
     initial: options.initial,
-    step: (state, event, cache) => {
-      const definition = byType.get(event.type)
-      if (definition === undefined || !Query.matches(query, event)) return Effect.succeed(state)
-      const cached = cache.get(definition)
-      if (cached !== undefined) return Effect.succeed(evolve(state, cached as Event.DecodedOf<Definitions[number]>))
-      return Effect.map(definition.decode(event), (decoded) => {
-        cache.set(definition, decoded)
-        return evolve(state, decoded as Event.DecodedOf<Definitions[number]>)
-      })
-    }
+    step: stepOf(f),
+    [fold]: { run: f, decodes: true }
   }
+  return model
 }
 
 /**
@@ -200,12 +267,16 @@ export const makeRaw = <State>(options: {
   readonly evolve: (state: State, event: Event.SequencedEvent) => State
 }): DecisionModel<State> => {
   const { evolve, query } = options
-  return {
+  const f: Fold<State> = (state, event, _, matched) =>
+    matched || Query.matches(query, event) ? evolve(state, event) : state
+  const model: Folding<State> = {
     [TypeId]: TypeId,
     query,
     initial: options.initial,
-    step: (state, event) => Effect.succeed(Query.matches(query, event) ? evolve(state, event) : state)
+    step: stepOf(f),
+    [fold]: { run: f, decodes: false }
   }
+  return model
 }
 
 /**
@@ -229,24 +300,53 @@ export const combine = <const Models extends Record<string, DecisionModel<any>>>
 ): DecisionModel<{ readonly [K in keyof Models]: StateOf<Models[K]> }> => {
   type State = { readonly [K in keyof Models]: StateOf<Models[K]> }
   const keys = Object.keys(models)
+  const parts = keys.map((key) => models[key]! as Folding<unknown>)
   const initial: Record<string, unknown> = {}
-  for (const key of keys) initial[key] = models[key]!.initial
-  return {
-    [TypeId]: TypeId,
-    query: Query.unionAll(keys.map((key) => models[key]!.query)),
-    initial: initial as State,
-    step: (state, event, cache) =>
-      Effect.suspend(() => {
-        const next: Record<string, unknown> = { ...state }
-        return Effect.as(
-          Effect.forEach(keys, (key) =>
-            Effect.map(models[key]!.step(next[key], event, cache), (s) => {
-              next[key] = s
-            }), { discard: true }),
-          next as State
-        )
-      })
+  for (let i = 0; i < keys.length; i++) initial[keys[i]!] = parts[i]!.initial
+  const query = Query.unionAll(parts.map((part) => part.query))
+  const folds = parts.map((part) => part[fold]?.run)
+  if (folds.some((f) => f === undefined)) {
+    return {
+      [TypeId]: TypeId,
+      query,
+      initial: initial as State,
+      step: (state, event, cache) =>
+        Effect.suspend(() => {
+          const next: Record<string, unknown> = { ...state }
+          return Effect.as(
+            Effect.forEach(keys, (key, i) =>
+              Effect.map(parts[i]!.step(next[key], event, cache), (s) => {
+                next[key] = s
+              }), { discard: true }),
+            next as State
+          )
+        })
+    }
   }
+  const decodes = parts.some((part) => part[fold]?.decodes === true)
+  const f: Fold<State> = (state, event, cache) => {
+    // one decode cache per event, shared by the parts (only when a part decodes)
+    const shared = cache ?? (decodes ? new Map() : undefined)
+    let next: Record<string, unknown> | undefined
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!
+      const before = (next ?? state as Record<string, unknown>)[key]
+      const after = folds[i]!(before, event, shared, false)
+      if (after !== before) {
+        next ??= { ...state }
+        next[key] = after
+      }
+    }
+    return next === undefined ? state : next as State
+  }
+  const model: Folding<State> = {
+    [TypeId]: TypeId,
+    query,
+    initial: initial as State,
+    step: stepOf(f),
+    [fold]: { run: f, decodes }
+  }
+  return model
 }
 
 /**
@@ -274,16 +374,55 @@ export const combine = <const Models extends Record<string, DecisionModel<any>>>
 export const read = <State>(
   model: DecisionModel<State>
 ): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError, EventStore.EventStore> =>
-  Effect.gen(function* () {
-    const store = yield* EventStore.EventStore
-    let position: SequencePosition.SequencePosition | undefined
-    const state = yield* Stream.runFoldEffect(
-      store.read(model.query),
-      () => model.initial,
-      (state, event: Event.SequencedEvent) => {
-        position = event.position
-        return model.step(state, event, new Map())
-      }
-    )
-    return { state, condition: AppendCondition.make(model.query, position), position }
-  }).pipe(Effect.withSpan("DecisionModel.read"))
+  Effect.withSpan(Effect.flatMap(EventStore.EventStore, (store) => readFrom(store, model)), "DecisionModel.read", spanOptions)
+
+const spanOptions = { captureStackTrace: false } as const
+
+const readFrom = <State>(
+  store: EventStore.EventStoreShape,
+  model: DecisionModel<State>
+): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError> => {
+  const f = (model as Folding<State>)[fold]?.run
+  if (f === undefined) {
+    return Effect.suspend(() => {
+      let position: SequencePosition.SequencePosition | undefined
+      return Effect.map(
+        Stream.runFoldEffect(store.read(model.query), () => model.initial, (state, event: Event.SequencedEvent) => {
+          position = event.position
+          return model.step(state, event, new Map())
+        }),
+        (state): ReadResult<State> => ({ state, condition: AppendCondition.make(model.query, position), position })
+      )
+    })
+  }
+  return Effect.suspend(() => {
+    const acc = new Accumulator(model.initial, f)
+    return Effect.flatMap(Stream.runFold(store.read(model.query), () => acc, step), (acc) =>
+      acc.failure !== undefined
+        ? Effect.fail(acc.failure)
+        : Effect.succeed({ state: acc.state, condition: AppendCondition.make(model.query, acc.position), position: acc.position }))
+  })
+}
+
+class Accumulator<State> {
+  state: State
+  readonly fold: Fold<State>
+  position: SequencePosition.SequencePosition | undefined = undefined
+  failure: Event.EventDecodeError | undefined = undefined
+  constructor(state: State, f: Fold<State>) {
+    this.state = state
+    this.fold = f
+  }
+}
+
+const step = (acc: Accumulator<any>, event: Event.SequencedEvent): Accumulator<any> => {
+  if (acc.failure !== undefined) return acc
+  try {
+    acc.state = acc.fold(acc.state, event, undefined, true)
+    acc.position = event.position
+  } catch (e) {
+    if (!(e instanceof DecodeFailure)) throw e
+    acc.failure = e.error
+  }
+  return acc
+}

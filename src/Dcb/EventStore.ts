@@ -347,9 +347,10 @@ export const validateAppend = (
   }
   let bytes = 0
   for (let i = 0; i < events.length; i++) {
-    const error = validateEvent(events[i]!, i)
-    if (error !== undefined) return error
-    bytes += events[i]!.data.byteLength
+    const event = events[i]!
+    const reason = invalidEventReason(event)
+    if (reason !== undefined) return new InvalidEvent({ eventIndex: i, reason })
+    bytes += event.data.byteLength
   }
   if (bytes > limits.maxAppendBytes) {
     return new InvalidAppend({ reason: `an append holds at most ${limits.maxAppendBytes} payload bytes, got ${bytes}` })
@@ -368,35 +369,32 @@ export const validateAppend = (
   return undefined
 }
 
-const validateEvent = (event: Event.NewEvent, eventIndex: number): InvalidEvent | undefined => {
-  const invalid = (reason: string) => new InvalidEvent({ eventIndex, reason })
-  if (event === null || typeof event !== "object") return invalid("an event must be an object")
+/** The reason an event is invalid, or `undefined` (a string, so that a valid event allocates nothing). */
+const invalidEventReason = (event: Event.NewEvent): string | undefined => {
+  if (event === null || typeof event !== "object") return "an event must be an object"
   const { data, metadata, tags, type } = event
-  if (typeof type !== "string" || type.length === 0) return invalid("the event type is empty")
-  if (type.length > limits.maxTypeLength) {
-    return invalid(`the event type is longer than ${limits.maxTypeLength} characters`)
+  if (typeof type !== "string" || type.length === 0) return "the event type is empty"
+  if (type.length > limits.maxTypeLength) return `the event type is longer than ${limits.maxTypeLength} characters`
+  if (!Array.isArray(tags)) return "the tags must be an array of strings"
+  if (tags.length > limits.maxTagsPerEvent) return `an event has at most ${limits.maxTagsPerEvent} tags, got ${tags.length}`
+  for (let i = 0; i < tags.length; i++) {
+    const tag: unknown = tags[i]
+    if (typeof tag !== "string" || tag.length === 0) return "a tag is empty"
+    if (tag.length > limits.maxTagLength) return `a tag is longer than ${limits.maxTagLength} characters`
   }
-  if (!Array.isArray(tags)) return invalid("the tags must be an array of strings")
-  if (tags.length > limits.maxTagsPerEvent) {
-    return invalid(`an event has at most ${limits.maxTagsPerEvent} tags, got ${tags.length}`)
-  }
-  for (const tag of tags) {
-    if (typeof tag !== "string" || tag.length === 0) return invalid("a tag is empty")
-    if (tag.length > limits.maxTagLength) return invalid(`a tag is longer than ${limits.maxTagLength} characters`)
-  }
-  if (!(data instanceof Uint8Array)) return invalid("the data must be a Uint8Array")
+  if (!(data instanceof Uint8Array)) return "the data must be a Uint8Array"
   if (data.byteLength > limits.maxDataBytes) {
-    return invalid(`the payload is larger than ${limits.maxDataBytes} bytes (${data.byteLength})`)
+    return `the payload is larger than ${limits.maxDataBytes} bytes (${data.byteLength})`
   }
   if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== "object") return invalid("the metadata must be a record of strings")
+    if (metadata === null || typeof metadata !== "object") return "the metadata must be a record of strings"
     let length = 0
     for (const key in metadata) {
       const value = metadata[key]
-      if (typeof value !== "string") return invalid(`the metadata value of "${key}" is not a string`)
+      if (typeof value !== "string") return `the metadata value of "${key}" is not a string`
       length += key.length + value.length
     }
-    if (length > limits.maxMetadataLength) return invalid(`the metadata is longer than ${limits.maxMetadataLength} characters`)
+    if (length > limits.maxMetadataLength) return `the metadata is longer than ${limits.maxMetadataLength} characters`
   }
   return undefined
 }
@@ -520,43 +518,46 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
     return n === 0 ? Option.none() : Option.some(MemoryStore.positionOf(n - 1))
   })
   const read: EventStoreShape["read"] = (query, options) =>
-    Stream.suspend(() => {
+    // no `Stream.suspend` (it costs as much as the rest of a short read): the pull is made when the stream runs,
+    // and the snapshot is taken then; events are materialised a chunk at a time
+    Stream.fromPull(Effect.suspend(() => {
       const error = validateRead(query, options)
-      if (error !== undefined) return Stream.fail(error)
-      // the snapshot is taken when the stream starts; events are materialised a chunk at a time
-      return Stream.fromPull(Effect.sync(() => {
-        const cursor = new MemoryStore.Cursor(state, query, options)
-        return Effect.suspend(() => {
-          const chunk = cursor.nextChunk(memoryReadChunk)
-          return Arr.isReadonlyArrayNonEmpty(chunk) ? Effect.succeed(chunk) : Cause.done()
-        })
+      if (error !== undefined) return Effect.fail(error)
+      const cursor = new MemoryStore.Cursor(state, query, options)
+      return Effect.succeed(Effect.suspend(() => {
+        const chunk = cursor.nextChunk(memoryReadChunk)
+        return Arr.isReadonlyArrayNonEmpty(chunk) ? Effect.succeed(chunk) : Cause.done()
       }))
-    })
+    }))
   const append: EventStoreShape["append"] = (events, options) =>
     Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, AppendError> => {
       const error = validateAppend(events, options)
       if (error !== undefined) return Effect.fail(error)
       const result = MemoryStore.append(state, events, options?.condition, options?.appendId, fingerprint)
-      if (result._tag === "Appended") {
-        if (result.written && awaited) {
+      if (typeof result === "bigint") {
+        if (awaited) {
           // a new signal only when someone took the current one (no allocation per append otherwise)
           const previous = changed
           changed = Deferred.makeUnsafe<void>()
           awaited = false
           Deferred.doneUnsafe(previous, Effect.void)
         }
-        return Effect.succeed(result.position)
+        return Effect.succeed(result)
       }
-      if (result._tag === "ConditionFailed") {
-        return Effect.fail(
-          new AppendConditionFailed({
-            query: options!.condition!.failIfEventsMatch,
-            ...(options?.condition?.after !== undefined ? { after: options.condition.after } : {}),
-            conflictingPosition: result.position
-          })
-        )
+      switch (result._tag) {
+        case "Replayed":
+          return Effect.succeed(result.position)
+        case "ConditionFailed":
+          return Effect.fail(
+            new AppendConditionFailed({
+              query: options!.condition!.failIfEventsMatch,
+              ...(options?.condition?.after !== undefined ? { after: options.condition.after } : {}),
+              conflictingPosition: result.position
+            })
+          )
+        case "AppendIdReused":
+          return Effect.fail(new AppendIdReused({ appendId: options!.appendId!, firstPosition: result.position }))
       }
-      return Effect.fail(new AppendIdReused({ appendId: options!.appendId!, firstPosition: result.position }))
     })
   const awaitHeadAfter = (position: Option.Option<SequencePosition.SequencePosition>) =>
     Effect.suspend(() => {

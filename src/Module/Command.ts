@@ -52,9 +52,11 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
@@ -478,6 +480,37 @@ const validateOptions = (name: string, options: RunOptions | undefined): Command
   return undefined
 }
 
+/** What every run of one command shares: its input decoder, its metric updates, its span name. */
+interface Prepared {
+  readonly decode: (input: unknown) => Effect.Effect<unknown, Schema.SchemaError>
+  readonly countRun: Effect.Effect<void>
+  readonly retries: Metric.Metric<number, unknown>
+  readonly countConflict: Effect.Effect<void>
+  readonly countFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<void>
+  readonly spanName: string
+}
+
+const prepared = new WeakMap<Any, Prepared>()
+
+const prepare = (command: Any): Prepared => {
+  let p = prepared.get(command)
+  if (p === undefined) {
+    const attributes = { command: command.name }
+    const countFailed = Metric.update(Metric.withAttributes(metrics.failures, attributes), 1)
+    p = {
+      // a synchronous schema decodes to an Exit (no fiber)
+      decode: Schema.decodeUnknownEffect(command.input as InputSchema) as Prepared["decode"],
+      countRun: Metric.update(Metric.withAttributes(metrics.runs, attributes), 1),
+      retries: Metric.withAttributes(metrics.retries, attributes),
+      countConflict: Metric.update(Metric.withAttributes(metrics.conflicts, attributes), 1),
+      countFailure: (cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : countFailed,
+      spanName: `Command.run ${command.name}`
+    }
+    prepared.set(command, p)
+  }
+  return p
+}
+
 /**
  * Runs a command on unknown input: decode, read, decide, append under the
  * derived append condition, retry on conflict. See the module documentation
@@ -504,21 +537,25 @@ export const run = <Input extends InputSchema, State, E, R>(
   options?: RunOptions
 ): Effect.Effect<Result, RunError<E>, EventStore.EventStore | R> => {
   const name = command.name
-  const attributes = { command: name }
-  const runs = Metric.withAttributes(metrics.runs, attributes)
-  const retries = Metric.withAttributes(metrics.retries, attributes)
-  const conflicts = Metric.withAttributes(metrics.conflicts, attributes)
-  const failures = Metric.withAttributes(metrics.failures, attributes)
+  const p = prepare(command)
 
-  const execute = Effect.gen(function* () {
+  // decode, then decide and append; `store` is the EventStore in context
+  const execute = (store: EventStore.EventStoreShape): Effect.Effect<Result, any, any> => {
     const invalidOptions = validateOptions(name, options)
-    if (invalidOptions !== undefined) return yield* Effect.fail(invalidOptions)
-    const decoded = yield* Schema.decodeUnknownEffect(command.input)(input).pipe(
-      Effect.mapError((error) =>
-        new CommandInputInvalid({ command: name, reason: error.message.replace(/\n\s*/g, " ") })
+    if (invalidOptions !== undefined) return Effect.fail(invalidOptions)
+    const decoded = p.decode(input)
+    if (Exit.isExit(decoded)) {
+      return Exit.isSuccess(decoded) ? decide(decoded.value as Input["Type"], store) : Effect.failCause(
+        Cause.map(decoded.cause as Cause.Cause<Schema.SchemaError>, invalidInput)
       )
-    )
-    const value = decoded as Input["Type"]
+    }
+    return Effect.flatMap(Effect.mapError(decoded, invalidInput), (value) => decide(value as Input["Type"], store))
+  }
+
+  const invalidInput = (error: Schema.SchemaError) =>
+    new CommandInputInvalid({ command: name, reason: error.message.replace(/\n\s*/g, " ") })
+
+  const decide = (value: Input["Type"], store: EventStore.EventStoreShape): Effect.Effect<Result, any, any> => {
     const key = options?.idempotencyKey
     const keyTag = key === undefined ? undefined : idempotencyTag(key)
     const replayQuery = keyTag === undefined ? undefined : Query.item({ tags: [keyTag] })
@@ -528,83 +565,112 @@ export const run = <Input extends InputSchema, State, E, R>(
     }
     if (key !== undefined) metadata[metadataKeys.idempotencyKey] = key
     if (options?.causationId !== undefined) metadata[metadataKeys.causationId] = options.causationId
-    const store = yield* EventStore.EventStore
     let attempts = 0
 
-    const attempt = Effect.gen(function* () {
-      attempts++
-      if (attempts > 1) yield* Metric.update(retries, 1)
-      const model = command.model(value)
-      let state: State
-      let condition: AppendCondition.AppendCondition
-      if (replayQuery === undefined) {
-        ;({ condition, state } = yield* DecisionModel.read(model))
-      } else {
-        const read = yield* DecisionModel.read(DecisionModel.combine({ decision: model, replay: collect(replayQuery) }))
-        if (read.state.replay.length > 0) return replayOf(read.state.replay, attempts)
-        state = read.state.decision
-        condition = read.condition
-      }
-      const decided = yield* command.decide(state, value)
-      if (decided.length === 0) return { position: undefined, events: [], replayed: false, attempts } satisfies Result
-      const events: Array<Event.NewEvent> = decided.map((event) => ({
-        type: event.type,
-        tags: keyTag === undefined ? event.tags : [...event.tags, keyTag],
-        data: event.data,
-        metadata: { ...event.metadata, ...metadata }
-      }))
-      if (key === undefined) {
-        const position = yield* store.append(events, { condition })
-        return { position, events, replayed: false, attempts } satisfies Result
-      }
-      return yield* store.append(events, { condition, appendId: key }).pipe(
-        Effect.map((position): Result => ({ position, events, replayed: false, attempts })),
-        Effect.catchTag("AppendIdReused", (reused) =>
-          // the key was used by an append of other events: when a command wrote them, return its result
-          Effect.flatMap(
-            Stream.runCollect(store.read(replayQuery!)),
-            (previous) => previous.length > 0 ? Effect.succeed(replayOf(previous, attempts)) : Effect.fail(reused)
-          ))
-      )
-    }).pipe(
-      Effect.tapError((error) => isConflict(error) ? Metric.update(conflicts, 1) : Effect.void)
-    )
+    const appendDecided = (state: State, condition: AppendCondition.AppendCondition) =>
+      Effect.flatMap(command.decide(state, value), (decided): Effect.Effect<Result, any, R> => {
+        if (decided.length === 0) return Effect.succeed({ position: undefined, events: [], replayed: false, attempts })
+        const events: Array<Event.NewEvent> = decided.map((event) => ({
+          type: event.type,
+          tags: keyTag === undefined ? event.tags : [...event.tags, keyTag],
+          data: event.data,
+          metadata: { ...event.metadata, ...metadata }
+        }))
+        if (key === undefined) {
+          return Effect.map(store.append(events, { condition }), (position): Result => ({
+            position,
+            events,
+            replayed: false,
+            attempts
+          }))
+        }
+        return store.append(events, { condition, appendId: key }).pipe(
+          Effect.map((position): Result => ({ position, events, replayed: false, attempts })),
+          Effect.catchTag("AppendIdReused", (reused) =>
+            // the key was used by an append of other events: when a command wrote them, return its result
+            Effect.flatMap(
+              Stream.runCollect(store.read(replayQuery!)),
+              (previous) => previous.length > 0 ? Effect.succeed(replayOf(previous, attempts)) : Effect.fail(reused)
+            ))
+        )
+      })
 
-    const result = yield* attempt.pipe(
-      Effect.retry({ schedule: command.retry as Schedule.Schedule<unknown, unknown>, while: isConflict }),
-      Effect.mapError((error) =>
-        isConflict(error)
-          ? new CommandConflict({ command: name, attempts, conflictingPosition: error.conflictingPosition })
-          : error
-      )
-    )
-    yield* Effect.annotateCurrentSpan({
-      "fairway.attempts": result.attempts,
-      "fairway.replayed": result.replayed,
-      "fairway.events": result.events.length,
-      ...(result.position !== undefined ? { "fairway.position": SequencePosition.format(result.position) } : {})
+    const attempt: Effect.Effect<Result, any, any> = Effect.suspend(() => {
+      attempts++
+      const model = command.model(value)
+      const decision = replayQuery === undefined
+        ? Effect.flatMap(DecisionModel.read(model), (read) => appendDecided(read.state, read.condition))
+        : Effect.flatMap(
+          DecisionModel.read(DecisionModel.combine({ decision: model, replay: collect(replayQuery) })),
+          (read) =>
+            read.state.replay.length > 0
+              ? Effect.succeed(replayOf(read.state.replay, attempts))
+              : appendDecided(read.state.decision, read.condition)
+        )
+      return attempts > 1 ? Effect.andThen(Metric.update(p.retries, 1), decision) : decision
     })
-    return result
+
+    // the first attempt runs as is; the retry schedule starts at the first conflict
+    const retried = Effect.catchIf(attempt, isConflict, (first) =>
+      Effect.andThen(
+        p.countConflict,
+        Effect.flatMap(Schedule.toStepWithMetadata(command.retry), (next) => {
+          const loop = (error: EventStore.AppendConditionFailed): Effect.Effect<Result, any, any> =>
+            Pull.matchEffect(next(error), {
+              onSuccess: (meta) =>
+                Effect.catchIf(
+                  Effect.provideService(attempt, Schedule.CurrentMetadata, meta),
+                  isConflict,
+                  (error) => Effect.andThen(p.countConflict, loop(error))
+                ),
+              onFailure: Effect.failCause,
+              onDone: () => Effect.fail(error)
+            })
+          return loop(first)
+        })
+      ))
+
+    return Effect.matchEffect(retried, {
+      onFailure: (error) =>
+        Effect.fail(
+          isConflict(error)
+            ? new CommandConflict({ command: name, attempts, conflictingPosition: error.conflictingPosition })
+            : error
+        ),
+      onSuccess: (result: Result) =>
+        Effect.as(
+          Effect.annotateCurrentSpan({
+            "fairway.attempts": result.attempts,
+            "fairway.replayed": result.replayed,
+            "fairway.events": result.events.length,
+            ...(result.position !== undefined ? { "fairway.position": SequencePosition.format(result.position) } : {})
+          }),
+          result
+        )
+    })
+  }
+
+  const limited = Effect.contextWith((context: Context.Context<EventStore.EventStore>) => {
+    const store = Context.get(context, EventStore.EventStore)
+    const limiter = Context.getOption(context as Context.Context<unknown>, CommandLimiter)
+    if (Option.isNone(limiter)) return execute(store)
+    return Effect.flatMap(limiter.value.tryRun(Effect.suspend(() => execute(store))), (result) =>
+      Option.isNone(result)
+        ? Effect.fail(new Overloaded({ command: name, maxInFlight: limiter.value.maxInFlight }))
+        : Effect.succeed(result.value))
   })
 
-  return Effect.gen(function* () {
-    yield* Metric.update(runs, 1)
-    const limiter = yield* Effect.serviceOption(CommandLimiter)
-    if (Option.isNone(limiter)) return yield* execute
-    const result = yield* limiter.value.tryRun(execute)
-    if (Option.isNone(result)) {
-      return yield* Effect.fail(new Overloaded({ command: name, maxInFlight: limiter.value.maxInFlight }))
-    }
-    return result.value
-  }).pipe(
-    Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Metric.update(failures, 1)),
-    Effect.withSpan(`Command.run ${name}`, {
+  return Effect.withSpan(
+    Effect.tapCause(Effect.andThen(p.countRun, limited), p.countFailure),
+    p.spanName,
+    {
       attributes: {
         "fairway.command": name,
         ...(options?.idempotencyKey !== undefined ? { "fairway.idempotency_key": options.idempotencyKey } : {}),
         ...(options?.correlationId !== undefined ? { "fairway.correlation_id": options.correlationId } : {}),
         ...(options?.causationId !== undefined ? { "fairway.causation_id": options.causationId } : {})
-      }
-    })
+      },
+      captureStackTrace: false
+    }
   ) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
 }

@@ -82,12 +82,8 @@ const lowerBound = (list: ReadonlyArray<number>, index: number): number => {
   return lo
 }
 
-/**
- * The stored event at an index, as a fresh `SequencedEvent`.
- *
- * @internal
- */
-export const eventAt = (state: State, i: number): Event.SequencedEvent => state.events[i]!
+/** The stored event at an index (the frozen object reads return). */
+const eventAt = (state: State, i: number): Event.SequencedEvent => state.events[i]!
 
 /** Whether the event at an index matches a query item (same rule as `Query.matchesItem`). */
 const matchesItemAt = (state: State, item: Query.QueryItem, i: number): boolean => {
@@ -301,24 +297,24 @@ export class Cursor {
 
   /** Up to `max` next matching events; an empty array when done. */
   nextChunk(max: number): Array<Event.SequencedEvent> {
-    const out: Array<Event.SequencedEvent> = []
     if (this.lists.length === 1 && this.filter === undefined) {
-      // one exact list (one tag, or one type): a slice of it
+      // one exact list (one tag, or one type): a slice of it, its length known up front
       const list = this.lists[0]!
       const c = this.cur[0]!
-      const state = this.state
+      const events = this.state.events
+      const n = Math.max(0, Math.min(max, this.remaining, this.backwards ? c - this.stop[0]! + 1 : this.stop[0]! - c))
+      const out = new Array<Event.SequencedEvent>(n)
       if (!this.backwards) {
-        const n = Math.min(max, this.remaining, this.stop[0]! - c)
-        for (let j = 0; j < n; j++) out.push(eventAt(state, list[c + j]!))
-        this.cur[0] = c + Math.max(n, 0)
+        for (let j = 0; j < n; j++) out[j] = events[list[c + j]!]!
+        this.cur[0] = c + n
       } else {
-        const n = Math.min(max, this.remaining, c - this.stop[0]! + 1)
-        for (let j = 0; j < n; j++) out.push(eventAt(state, list[c - j]!))
-        this.cur[0] = c - Math.max(n, 0)
+        for (let j = 0; j < n; j++) out[j] = events[list[c - j]!]!
+        this.cur[0] = c - n
       }
-      this.remaining -= out.length
+      this.remaining -= n
       return out
     }
+    const out: Array<Event.SequencedEvent> = []
     if (this.lists.length === 1 && !this.backwards) {
       // one list to filter (e.g. a tag, for an item of types and that tag)
       const list = this.lists[0]!
@@ -329,12 +325,19 @@ export class Cursor {
       const n = Math.min(max, this.remaining)
       const typesOnly = this.typesOnly
       if (typesOnly !== undefined) {
+        // at most min(n, candidates left) events: allocated once, trimmed to what matched
         const events = state.events
         const one = typesOnly.length === 1 ? typesOnly[0]! : undefined
-        while (c < s && out.length < n) {
+        const chunk = new Array<Event.SequencedEvent>(Math.max(0, Math.min(n, s - c)))
+        let k = 0
+        while (c < s && k < n) {
           const event = events[list[c++]!]!
-          if (one !== undefined ? event.type === one : typesOnly.includes(event.type)) out.push(event)
+          if (one !== undefined ? event.type === one : typesOnly.includes(event.type)) chunk[k++] = event
         }
+        chunk.length = k
+        this.cur[0] = c
+        this.remaining -= k
+        return chunk
       } else {
         const item = filter.length === 1 ? filter[0]! : undefined
         while (c < s && out.length < n) {
@@ -356,24 +359,14 @@ export class Cursor {
 }
 
 /**
- * The events matching a query, lazily: ascending (or descending when
- * `backwards`), strictly after `after`, at most `limit`, as of the moment the
- * iteration starts.
+ * What an append did: the position of its last event when it wrote (the
+ * common case, no allocation), or why it did not.
  *
  * @internal
  */
-export function* select(
-  state: State,
-  query: Query.Query,
-  options?: { readonly after?: SequencePosition.SequencePosition | undefined; readonly limit?: number | undefined; readonly backwards?: boolean | undefined }
-): Generator<Event.SequencedEvent> {
-  const cursor = new Cursor(state, query, options)
-  for (let i = cursor.nextIndex(); i >= 0; i = cursor.nextIndex()) yield eventAt(state, i)
-}
-
-/** @internal */
 export type AppendResult =
-  | { readonly _tag: "Appended"; readonly position: SequencePosition.SequencePosition; readonly written: boolean }
+  | SequencePosition.SequencePosition
+  | { readonly _tag: "Replayed"; readonly position: SequencePosition.SequencePosition }
   | { readonly _tag: "ConditionFailed"; readonly position: SequencePosition.SequencePosition }
   | { readonly _tag: "AppendIdReused"; readonly position: SequencePosition.SequencePosition }
 
@@ -449,13 +442,12 @@ export const append = (
   appendId: string | undefined,
   fingerprint: (events: ReadonlyArray<Event.NewEvent>) => string
 ): AppendResult => {
-  let print: string | undefined
   if (appendId !== undefined) {
     const first = state.appendIds.get(appendId)
     if (first !== undefined) {
-      print = fingerprint(events)
+      const print = fingerprint(events)
       return first.fingerprint === print
-        ? { _tag: "Appended", position: first.position, written: false }
+        ? { _tag: "Replayed", position: first.position }
         : { _tag: "AppendIdReused", position: first.position }
     }
   }
@@ -477,6 +469,6 @@ export const append = (
     ))
   }
   const position = state.events[state.events.length - 1]!.position
-  if (appendId !== undefined) state.appendIds.set(appendId, { position, fingerprint: print ?? fingerprint(events) })
-  return { _tag: "Appended", position, written: true }
+  if (appendId !== undefined) state.appendIds.set(appendId, { position, fingerprint: fingerprint(events) })
+  return position
 }
