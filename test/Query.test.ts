@@ -145,7 +145,11 @@ describe("Query", () => {
       ["an item with neither types nor tags", Query.fromItems([{ types: ["A"] }, {}]), 1],
       ["an item with empty lists", Query.fromItems([{ types: [], tags: [] }]), 0],
       ["an empty type", Query.fromItems([{ types: ["A", ""] }]), 0],
-      ["an empty tag", Query.fromItems([{ tags: ["x:1"] }, { types: ["A"], tags: [""] }]), 1]
+      ["an empty tag", Query.fromItems([{ tags: ["x:1"] }, { types: ["A"], tags: [""] }]), 1],
+      // from untyped callers: a string would otherwise match by substring in the memory store
+      ["types that are not an array", Query.fromItems([{ types: "CourseDefined" as unknown as Array<string> }]), 0],
+      ["tags that are not an array", Query.fromItems([{ types: ["A"] }, { tags: "x:1" as unknown as Array<string> }]), 1],
+      ["an item that is not an object", Query.fromItems([null as unknown as Query.QueryItem]), 0]
     ] as const)("rejects %s", (_, query, itemIndex) => {
       const error = Query.invalidReason(query)
       expect(error).toBeInstanceOf(Query.InvalidQuery)

@@ -39,10 +39,14 @@ export const kinds: ReadonlyArray<Kind> = ["command", "view", "automation"]
  * @since 0.1.0
  */
 export class InvalidModuleName extends Schema.TaggedError<InvalidModuleName>()("InvalidModuleName", {
-  name: Schema.String
+  name: Schema.String,
+  /** Why, when the name is PascalCase but still unusable. */
+  reason: Schema.optionalKey(Schema.String)
 }) {
   override get message(): string {
-    return `invalid module name "${this.name}": use PascalCase (a capital letter, then letters and digits), e.g. ConfirmSeat`
+    return this.reason !== undefined
+      ? `invalid module name "${this.name}": ${this.reason}`
+      : `invalid module name "${this.name}": use PascalCase (a capital letter, then letters and digits), e.g. ConfirmSeat`
   }
 }
 
@@ -116,7 +120,17 @@ const NAME = /^[A-Z][A-Za-z0-9]{0,99}$/
  * @since 0.1.0
  */
 export const validateName = (name: string): Effect.Effect<string, InvalidModuleName> =>
-  NAME.test(name) ? Effect.succeed(name) : Effect.fail(new InvalidModuleName({ name }))
+  !NAME.test(name)
+    ? Effect.fail(new InvalidModuleName({ name }))
+    : RESERVED.has(name)
+    ? Effect.fail(new InvalidModuleName({ name, reason: "the generated module, its test or the index already use this name" }))
+    : Effect.succeed(name)
+
+// the names the generated sources import or declare besides the module's own: a module so named would not compile
+const RESERVED: ReadonlySet<string> = new Set([
+  "Automation", "Command", "DecisionModel", "Effect", "Event", "EventStore", "Layer", "Memory", "Option", "Query",
+  "Registry", "Schema", "SomethingHappened", "View"
+])
 
 const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()
 

@@ -174,6 +174,15 @@ const stepOf = <State>(f: Fold<State>): DecisionModel<State>["step"] => (state, 
     }
   })
 
+/** A model with a synchronous fold: `step` is derived from it. */
+const folding = <State>(query: Query.Query, initial: State, f: Fold<State>, decodes: boolean): Folding<State> => ({
+  [TypeId]: TypeId,
+  query,
+  initial,
+  step: stepOf(f),
+  [fold]: { run: f, decodes }
+})
+
 /**
  * A projection over typed events: the events that match `query` and whose
  * type is one of `events` are decoded through their definitions and folded
@@ -242,14 +251,7 @@ export const make = <State, const Definitions extends ReadonlyArray<Event.Any>>(
     }
     return evolve(state, decoded as D)
   }
-  const model: Folding<State> = {
-    [TypeId]: TypeId,
-    query,
-    initial: options.initial,
-    step: stepOf(f),
-    [fold]: { run: f, decodes: true }
-  }
-  return model
+  return folding(query, options.initial, f, true)
 }
 
 /**
@@ -269,14 +271,7 @@ export const makeRaw = <State>(options: {
   const { evolve, query } = options
   const f: Fold<State> = (state, event, _, matched) =>
     matched || Query.matches(query, event) ? evolve(state, event) : state
-  const model: Folding<State> = {
-    [TypeId]: TypeId,
-    query,
-    initial: options.initial,
-    step: stepOf(f),
-    [fold]: { run: f, decodes: false }
-  }
-  return model
+  return folding(query, options.initial, f, false)
 }
 
 /**
@@ -339,14 +334,7 @@ export const combine = <const Models extends Record<string, DecisionModel<any>>>
     }
     return next === undefined ? state : next as State
   }
-  const model: Folding<State> = {
-    [TypeId]: TypeId,
-    query,
-    initial: initial as State,
-    step: stepOf(f),
-    [fold]: { run: f, decodes }
-  }
-  return model
+  return folding(query, initial as State, f, decodes)
 }
 
 /**

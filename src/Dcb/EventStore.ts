@@ -127,7 +127,8 @@ export class InvalidEvent extends Schema.TaggedError<InvalidEvent>()("InvalidEve
 
 /**
  * An append is invalid as a whole (no events, too many events, too many bytes,
- * an empty append id). Nothing was written.
+ * an empty or over-long append id, a condition `after` that is not a
+ * position). Nothing was written.
  *
  * @category errors
  * @since 0.1.0
@@ -141,7 +142,8 @@ export class InvalidAppend extends Schema.TaggedError<InvalidAppend>()("InvalidA
 }
 
 /**
- * The options of a read are invalid (a limit that is not a positive integer).
+ * The options of a read or a subscription are invalid (a limit that is not a
+ * positive integer, an `after` that is not a position).
  *
  * @category errors
  * @since 0.1.0
@@ -327,8 +329,9 @@ export const limits = {
 } as const
 
 /**
- * Checks an append's events and options against the {@link limits}. Every
- * backend runs it before writing anything.
+ * Checks an append's events and options against the {@link limits} (and the
+ * condition's query and position). Every backend runs it before writing
+ * anything.
  *
  * @category validation
  * @since 0.1.0
@@ -365,9 +368,15 @@ export const validateAppend = (
   if (options?.condition !== undefined) {
     const error = Query.invalidReason(options.condition.failIfEventsMatch)
     if (error !== undefined) return error
+    if (!isPositionOrUndefined(options.condition.after)) {
+      return new InvalidAppend({ reason: `the condition's after must be a sequence position, got ${String(options.condition.after)}` })
+    }
   }
   return undefined
 }
+
+/** Whether a value is absent or a valid position (a non-negative bigint: the brand is only a type). */
+const isPositionOrUndefined = (after: unknown): boolean => after === undefined || (typeof after === "bigint" && after >= 0n)
 
 /** The reason an event is invalid, or `undefined` (a string, so that a valid event allocates nothing). */
 const invalidEventReason = (event: Event.NewEvent): string | undefined => {
@@ -400,7 +409,8 @@ const invalidEventReason = (event: Event.NewEvent): string | undefined => {
 }
 
 /**
- * Checks a read's query and options.
+ * Checks a read's query and options (a positive integer limit, a valid
+ * `after` position).
  *
  * @category validation
  * @since 0.1.0
@@ -414,6 +424,9 @@ export const validateRead = (
   const limit = options?.limit
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
     return new InvalidReadOptions({ reason: `the limit must be a positive integer, got ${limit}` })
+  }
+  if (!isPositionOrUndefined(options?.after)) {
+    return new InvalidReadOptions({ reason: `after must be a sequence position, got ${String(options?.after)}` })
   }
   return undefined
 }
@@ -480,7 +493,7 @@ export const makeSubscribe = (backend: {
 }): EventStoreShape["subscribe"] =>
 (query, options) =>
   Stream.suspend(() => {
-    const error = validateRead(query)
+    const error = validateRead(query, options?.after === undefined ? undefined : { after: options.after })
     if (error !== undefined) return Stream.fail(error)
     let cursor = options?.after
     const round = Stream.unwrap(Effect.map(backend.head, (head) =>

@@ -237,8 +237,12 @@ export const invalidReason = (query: Query): InvalidQuery | undefined => {
   if (query.items.length === 0) return new InvalidQuery({ reason: "a query needs at least one item (use Query.all())" })
   for (let i = 0; i < query.items.length; i++) {
     const item = query.items[i]!
+    if (item === null || typeof item !== "object") return new InvalidQuery({ reason: "a query item must be an object", itemIndex: i })
     const types = item.types ?? []
     const tags = item.tags ?? []
+    // (a string would pass for an array below, and match by substring in the memory store)
+    if (!Array.isArray(types)) return new InvalidQuery({ reason: "the types of a query item must be an array", itemIndex: i })
+    if (!Array.isArray(tags)) return new InvalidQuery({ reason: "the tags of a query item must be an array", itemIndex: i })
     if (types.length === 0 && tags.length === 0) {
       return new InvalidQuery({ reason: "a query item needs types or tags (use Query.all() to match every event)", itemIndex: i })
     }

@@ -42,6 +42,7 @@ import * as Query from "../Dcb/Query.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as AutomationStore from "./AutomationStore.ts"
 import * as Checkpoint from "./Checkpoint.ts"
+import { awaitAppendAfter, defaultRestart } from "./internal/follow.ts"
 
 /**
  * The type id of automations.
@@ -323,13 +324,6 @@ interface Crashes {
   last: unknown
 }
 
-const awaitAppendAfter = (head: Option.Option<SequencePosition.SequencePosition>) =>
-  Effect.flatMap(EventStore.EventStore, (store) =>
-    store.subscribe(Query.all(), Option.isSome(head) ? { after: head.value } : undefined).pipe(
-      Stream.take(1),
-      Stream.runDrain
-    ))
-
 /** Processes the log while holding the lease; fails with LeaseLost when it is lost. */
 const work = <E, R>(automation: Automation<E, R>, owner: string, crashes: Crashes) =>
   Effect.gen(function* () {
@@ -419,17 +413,13 @@ export interface RunOptions {
   readonly restart?: Schedule.Schedule<unknown, unknown> | undefined
 }
 
-const defaultRestart: Schedule.Schedule<unknown, unknown> = Schedule.min([
-  Schedule.exponential("100 millis"),
-  Schedule.spaced("10 seconds")
-])
-
 /**
  * Runs an automation until interrupted: waits for its lease, processes the
  * log from the durable checkpoint while renewing the lease, restarts after
  * defects and storage failures (from the checkpoint, after a backoff), and
  * goes back to waiting when the lease is lost. Releases the lease when
- * interrupted. Fails only on an invalid definition.
+ * interrupted. Fails only on an invalid definition; dies with the last
+ * failure when a finite `restart` schedule gives up.
  *
  * @category running
  * @since 0.1.0
@@ -481,6 +471,8 @@ export const run = <E, R>(
         )
       ),
       Effect.retry(restart),
+      // a finite restart schedule gave up: end with the last failure, as a defect (the typed error is an invalid definition)
+      Effect.catch((failure) => Effect.die(Cause.isCause(failure) ? Cause.squash(failure) : failure)),
       Effect.forever
     )
     return yield* supervised.pipe(Effect.ensuring(Effect.ignore(automations.release(automation.name, owner))))
@@ -505,7 +497,8 @@ export const layer = <E, R>(
   Layer.effectDiscard(
     Effect.forkScoped(
       run(automation, options).pipe(
-        Effect.catch((error) => Effect.logError(`automation ${automation.name} not started`, error.message))
+        Effect.catch((error) => Effect.logError(`automation ${automation.name} not started`, error.message)),
+        Effect.catchDefect((defect) => Effect.logError(`automation ${automation.name} stopped`, defect))
       )
     )
   )

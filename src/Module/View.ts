@@ -58,6 +58,7 @@ import * as EventStore from "../Dcb/EventStore.ts"
 import * as Query from "../Dcb/Query.ts"
 import type * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "./Checkpoint.ts"
+import { awaitAppendAfter, defaultRestart } from "./internal/follow.ts"
 import * as ViewStore from "./ViewStore.ts"
 
 /**
@@ -529,17 +530,11 @@ const activateIfBehind = (view: Any) =>
     }
   })
 
-const awaitAppendAfter = (head: Option.Option<SequencePosition.SequencePosition>) =>
-  Effect.flatMap(EventStore.EventStore, (store) =>
-    store.subscribe(Query.all(), Option.isSome(head) ? { after: head.value } : undefined).pipe(
-      Stream.take(1),
-      Stream.runDrain
-    ))
-
 /**
  * Runs a view forever: catches up, activates its version once caught up,
- * then applies each new append. Fails only when the view is invalid or
- * superseded by a newer version; use {@link layer} for a supervised run.
+ * then applies each new append. Fails on the first error (an invalid or
+ * superseded view, a storage failure, an event or a stored state that does
+ * not decode); use {@link layer} for a supervised run.
  *
  * @category running
  * @since 0.1.0
@@ -571,15 +566,12 @@ export interface LayerOptions {
   readonly restart?: Schedule.Schedule<unknown, unknown> | undefined
 }
 
-const defaultRestart: Schedule.Schedule<unknown, unknown> = Schedule.min([
-  Schedule.exponential("100 millis"),
-  Schedule.spaced("10 seconds")
-])
-
 /**
  * Runs a view in the background for as long as the layer's scope is open.
- * Storage failures and defects restart it from its checkpoint (logged); an
- * invalid or superseded definition stops it with an error log.
+ * Failures and defects restart it from its checkpoint after a backoff
+ * (logged), including an event or a state that does not decode, which
+ * blocks the view until it is fixed; an invalid or superseded definition,
+ * or an invalid state key returned by `key`, stops it with an error log.
  *
  * @category layers
  * @since 0.1.0
@@ -602,18 +594,20 @@ export const supervised = <S>(
 ): Effect.Effect<void, never, EventStore.EventStore | ViewStore.ViewStore> =>
   run(view).pipe(
     Effect.sandbox,
-    Effect.tapError((cause) => Effect.logWarning(`view ${view.name} stopped, restarting`, Cause.pretty(cause))),
-    Effect.retry({
-      schedule: options?.restart ?? defaultRestart,
-      while: (cause) => {
-        const error = Cause.findErrorOption(cause)
-        if (Option.isNone(error)) return !Cause.hasInterruptsOnly(cause)
-        const tag = (error.value as { _tag: string })._tag
-        return tag !== "InvalidView" && tag !== "ViewSuperseded" && tag !== "InvalidViewKey" && tag !== "InvalidQuery"
-      }
-    }),
+    Effect.tapError((cause) =>
+      restartable(cause) ? Effect.logWarning(`view ${view.name} stopped, restarting`, Cause.pretty(cause)) : Effect.void
+    ),
+    Effect.retry({ schedule: options?.restart ?? defaultRestart, while: restartable }),
     Effect.catch((cause) => Effect.logError(`view ${view.name} stopped`, Cause.pretty(cause)))
   )
+
+/** Whether a run that ended with this cause is restarted: not when interrupted, nor on a definition error. */
+const restartable = (cause: Cause.Cause<ViewError>): boolean => {
+  const error = Cause.findErrorOption(cause)
+  if (Option.isNone(error)) return !Cause.hasInterruptsOnly(cause)
+  const tag = error.value._tag
+  return tag !== "InvalidView" && tag !== "ViewSuperseded" && tag !== "InvalidViewKey" && tag !== "InvalidQuery"
+}
 
 // -----------------------------------------------------------------------------
 // Reads

@@ -78,7 +78,8 @@ describe("fairway generate", () => {
   it.effect("bad names and existing modules are typed errors; nothing is written", () =>
     Effect.gen(function* () {
       const dir = path.join(root, "c")
-      for (const name of ["lowercase", "With-Dash", "", "../Escape"]) {
+      // the last ones clash with what the generated files import or declare
+      for (const name of ["lowercase", "With-Dash", "", "../Escape", "Registry", "Command", "SomethingHappened"]) {
         const error = yield* Effect.flip(Generate.generate("view", name, { dir }))
         expect(error._tag).toBe("InvalidModuleName")
       }

@@ -740,6 +740,15 @@ export const conformance = (
       rejects("a negative limit", "InvalidReadOptions", (store) => readAll(store, Query.all(), { limit: -3 }))
       rejects("a non-integer limit", "InvalidReadOptions", (store) => readAll(store, Query.all(), { limit: 1.5 }))
       rejects("a NaN limit", "InvalidReadOptions", (store) => readAll(store, Query.all(), { limit: Number.NaN }))
+      // a position is a non-negative bigint (the brand is only a type: untyped callers can pass anything)
+      const negative = -1n as Position
+      rejects("a negative condition position (it would hide every event)", "InvalidAppend", (store) =>
+        store.append([ev("A", [])], { condition: { failIfEventsMatch: Query.all(), after: negative } }))
+      rejects("a condition position that is not a bigint", "InvalidAppend", (store) =>
+        store.append([ev("A", [])], { condition: { failIfEventsMatch: Query.all(), after: 1 as unknown as Position } }))
+      rejects("a negative read position", "InvalidReadOptions", (store) => readAll(store, Query.all(), { after: negative }))
+      rejects("a negative subscription position", "InvalidReadOptions", (store) =>
+        Stream.runCollect(Stream.take(store.subscribe(Query.all(), { after: negative }), 1)))
 
       test("events at the limits are accepted", (store) =>
         Effect.gen(function*() {

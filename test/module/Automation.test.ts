@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Metric, Option, Schedule, Schema, Scope, Stream } from "effect"
+import { Cause, Effect, Exit, Layer, Metric, Option, Schedule, Schema, Scope, Stream } from "effect"
 import * as Event from "../../src/Dcb/Event.ts"
 import * as EventStore from "../../src/Dcb/EventStore.ts"
 import * as Query from "../../src/Dcb/Query.ts"
@@ -184,6 +184,19 @@ describe(`Automation (${backend})`, () => {
       expect(letters.map((l) => l.position)).toEqual([poison])
       expect(letters[0]?.error).toContain("boom")
       expect(yield* invoices).toHaveLength(1)
+    }).pipe(Effect.provide(Env)))
+
+  it.live("when a finite restart schedule gives up, the run ends with the last crash as a defect, not as a typed error", () =>
+    Effect.gen(function* () {
+      const automation = invoicing({ name: "GivesUp", maxAttempts: 5, before: () => Effect.die(new Error("boom")) })
+      yield* place("o1")
+      const exit = yield* Effect.exit(Automation.run(automation, { restart: Schedule.recurs(1) }))
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) {
+        expect(Cause.hasFails(exit.cause)).toBe(false) // typed failures are InvalidAutomation only
+        expect(Cause.hasDies(exit.cause)).toBe(true)
+        expect(Cause.pretty(exit.cause)).toContain("boom")
+      }
     }).pipe(Effect.provide(Env)))
 
   it.live("only one instance runs at a time; the other takes over when the first stops", () =>
