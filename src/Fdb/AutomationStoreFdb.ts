@@ -83,10 +83,7 @@ export const make = (
       Effect.map(tn.get(key(automation, "l"), { snapshot }), (bytes) =>
         bytes === undefined ? Option.none<AutomationStore.Lease>() : Option.some(decodeLease(decoder.decode(bytes))))
     const getCheckpoint = (tn: FdbDatabase.Transaction, automation: string, snapshot = false) =>
-      Effect.map(tn.get(key(automation, "c"), { snapshot }), (bytes) =>
-        bytes === undefined
-          ? Option.none<SequencePosition.SequencePosition>()
-          : Option.some(KeyLayout.positionFromBytes(bytes, 0)))
+      KeyLayout.readPosition(tn, key(automation, "c"), snapshot)
     const putDeadLetter = (tn: FdbDatabase.Transaction, letter: AutomationStore.DeadLetter) =>
       tn.set(deadLetterKey(letter.automation, letter.position), encoder.encode(encodeDeadLetter(letter)))
 

@@ -25,8 +25,12 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Query from "../Dcb/Query.ts"
 import type * as SequencePosition from "../Dcb/SequencePosition.ts"
+import type * as FdbDatabase from "./FdbDatabase.ts"
+import type * as FdbError from "./FdbError.ts"
 import * as Tuple from "./Tuple.ts"
 
 /**
@@ -105,6 +109,22 @@ export const positionFromStamp = (stamp: Uint8Array, userVersion: number): Seque
   bytes[11] = userVersion & 0xff
   return positionFromBytes(bytes, 0)
 }
+
+/**
+ * Reads a key holding a 12-byte position (a view's or an automation's
+ * checkpoint): `None` when absent. Non-snapshot by default (the read
+ * conflicts with a concurrent write of the key).
+ *
+ * @category positions
+ * @since 0.1.0
+ */
+export const readPosition = (
+  tn: FdbDatabase.Transaction,
+  key: Uint8Array,
+  snapshot = false
+): Effect.Effect<Option.Option<SequencePosition.SequencePosition>, FdbError.FdbError> =>
+  Effect.map(tn.get(key, { snapshot }), (bytes) =>
+    bytes === undefined ? Option.none() : Option.some(positionFromBytes(bytes, 0)))
 
 /**
  * A range of index (or log) keys: each key is `prefix + 0x33 + 12 bytes`.

@@ -22,7 +22,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { StorageError } from "../Dcb/EventStore.ts"
-import type * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "../Module/Checkpoint.ts"
 import * as ViewStore from "../Module/ViewStore.ts"
 import * as FdbDatabase from "./FdbDatabase.ts"
@@ -71,10 +70,7 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
       Effect.map(tn.get(activeKey(view), { snapshot }), (bytes) =>
         bytes === undefined ? Option.none<number>() : Option.some(Number(decoder.decode(bytes))))
     const getCheckpoint = (tn: FdbDatabase.Transaction, view: string, version: number, snapshot = false) =>
-      Effect.map(tn.get(layout.viewCheckpoint(view, version), { snapshot }), (bytes) =>
-        bytes === undefined
-          ? Option.none<SequencePosition.SequencePosition>()
-          : Option.some(KeyLayout.positionFromBytes(bytes, 0)))
+      KeyLayout.readPosition(tn, layout.viewCheckpoint(view, version), snapshot)
     /** clears every version of a view but `keep` (states and checkpoints) */
     const clearOthers = (tn: FdbDatabase.Transaction, view: string, keep: number) =>
       Effect.gen(function* () {

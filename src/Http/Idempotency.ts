@@ -7,7 +7,8 @@
  * in flight) waits for it and gets the same status, headers and body, with
  * `Idempotency-Replayed: true`, and runs nothing. A key reused for a different
  * request (method, path or body) gets 422. A first attempt that ends in a 5xx
- * or is interrupted does not count: the next attempt runs.
+ * or is interrupted, or answers with a streamed body (not recorded), does not
+ * count: the next attempt runs.
  *
  * The key also reaches the command (`Route.command` passes it as the
  * command's idempotency key, which becomes the append id), so even a retry
@@ -238,7 +239,9 @@ export const makeEventStore = (
       Effect.suspend(() => {
         const { created, entry } = local.claim(key, fingerprint)
         if (!created) return Effect.succeed(local.replayOf(entry, fingerprint))
-        return Effect.flatMap(readRecorded(key), (recorded): Effect.Effect<Begin> => {
+        // interrupted before answering (the client went away): release the claim, or the key waits forever
+        const released = Effect.onInterrupt(readRecorded(key), () => Effect.sync(() => local.settle(key, entry, undefined)))
+        return Effect.flatMap(released, (recorded): Effect.Effect<Begin> => {
           if (recorded !== undefined) {
             // another process answered this key: replay its response (or refuse a different request)
             local.settle(key, entry, undefined)
@@ -346,16 +349,18 @@ export const wrap = (store: IdempotencyStoreShape) =>
     if (key === undefined || key === "" || !unsafeMethods.has(request.method)) return yield* httpEffect
     const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
     const fingerprint = fingerprintOf(request, body)
-    while (true) {
-      const begin = yield* store.begin(key, fingerprint)
-      if (begin._tag === "Mismatch") return mismatch(key)
-      if (begin._tag === "Replay") {
-        const recorded = yield* begin.response
-        if (recorded !== undefined) return replay(recorded)
-        continue // the first attempt was abandoned: try to claim the key again
-      }
-      return yield* Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
+    // uninterruptible between a claim ("Run") and its complete / abandon: an interruption in between
+    // would leave the key claimed, and every later request with it waiting forever
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        while (true) {
+          const begin = yield* restore(store.begin(key, fingerprint))
+          if (begin._tag === "Mismatch") return mismatch(key)
+          if (begin._tag === "Replay") {
+            const recorded = yield* restore(begin.response)
+            if (recorded !== undefined) return replay(recorded)
+            continue // the first attempt was abandoned: try to claim the key again
+          }
           const exit = yield* Effect.exit(restore(httpEffect))
           const recorded = Exit.isSuccess(exit) && exit.value.status < 500 ? record(exit.value) : undefined
           if (recorded === undefined) {
@@ -364,9 +369,9 @@ export const wrap = (store: IdempotencyStoreShape) =>
           }
           const canonical = yield* begin.complete(recorded)
           return canonical === recorded ? yield* exit : replay(canonical)
-        })
-      )
-    }
+        }
+      })
+    )
   })
 
 /**

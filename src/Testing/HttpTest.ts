@@ -24,6 +24,8 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -90,6 +92,11 @@ export interface Options<RL> {
   readonly backend?: Backend.Backend | undefined
   /** More services the app's handlers need, built over the backend. */
   readonly layer?: Layer.Layer<RL, unknown, Backend.Services> | undefined
+  /**
+   * The app's minimum log level (default `"Warn"`: the request log lines, at
+   * info, stay out of the test output; `"Info"` shows them).
+   */
+  readonly logLevel?: LogLevel.LogLevel | undefined
 }
 
 /**
@@ -110,9 +117,9 @@ export const make = <Id extends string, Routes extends ReadonlyArray<Route.Any>,
     const extra = options?.layer === undefined
       ? services
       : Layer.merge(services, options.layer.pipe(Layer.provide(services))) as Layer.Layer<Backend.Services>
-    const handler = yield* App.webHandler(app.layer.pipe(Layer.provide([extra, App.layerDefaults])), {
-      inheritContext: false
-    }).pipe(
+    const quiet = Layer.succeed(References.MinimumLogLevel, options?.logLevel ?? "Warn")
+    const appLayer = app.layer.pipe(Layer.provide([extra, App.layerDefaults]), Layer.provideMerge(quiet))
+    const handler = yield* App.webHandler(appLayer, { inheritContext: false }).pipe(
       Effect.orDie
     ) as Effect.Effect<(request: Request) => Promise<Response>, never, Scope.Scope>
     const http = App.clientFor(handler)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Option, Schema, Stream, Tracer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, References, Schema, Stream, Tracer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
 import * as Event from "../../src/Dcb/Event.ts"
@@ -123,7 +123,7 @@ const setup = Effect.gen(function*() {
     ViewStore.layerMemory,
     Command.layerLimiter({ maxInFlight: 1 }),
     App.layerDefaults
-  ])))
+  ]))).pipe(Effect.provideService(References.MinimumLogLevel, "Warn")) // no request log lines in the test output
   const http = App.clientFor(handler)
   const send = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.gen(function*() {

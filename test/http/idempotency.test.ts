@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, References, Schema, Stream, Tracer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Logger, References, Schema, Stream, Tracer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { HttpApiEndpoint } from "effect/http-api"
 import * as Event from "../../src/Dcb/Event.ts"
@@ -78,7 +78,7 @@ describe("Idempotency-Key", () => {
       // a different key in the same race runs on its own
       const other = yield* post("/count", { note: "race" }, "k-other")
       expect(JSON.parse(other.text)).toEqual({ count: 2, note: "race" })
-    }))
+    }).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))) // it.live: no request log lines in the output
 
   it.effect("a key reused for a different request: 422, nothing run", () =>
     Effect.gen(function*() {
@@ -148,7 +148,9 @@ describe("Idempotency-Key across processes (responses recorded in the event stor
     const storeLayer = Layer.succeed(EventStore.EventStore, store)
     // two app instances sharing the store but nothing else (as two processes would)
     const instance = () =>
-      App.webHandler(app.layer.pipe(Layer.provide(Idempotency.layerEventStore()), Layer.provide(storeLayer)))
+      App.webHandler(app.layer.pipe(Layer.provide(Idempotency.layerEventStore()), Layer.provide(storeLayer))).pipe(
+        Effect.provideService(References.MinimumLogLevel, "Warn")
+      )
     const clients = [App.clientFor(yield* instance()), App.clientFor(yield* instance())]
     const post = (i: number, note: string, key: string) =>
       Effect.gen(function*() {
@@ -187,5 +189,27 @@ describe("Idempotency-Key across processes (responses recorded in the event stor
       // the handler is not idempotent itself (no command key here): each instance may run once,
       // but every client sees the first recorded response
       expect(new Set(responses.map((r) => r.text)).size).toBe(1)
+    }))
+})
+
+describe("Idempotency-Key: an interrupted request releases its key", () => {
+  it.live("interrupted while the event-store-backed store looks the key up: the next request runs", () =>
+    Effect.gen(function*() {
+      const memory = yield* EventStore.makeMemory
+      const gate = yield* Deferred.make<void>()
+      // reads wait for the gate: the first begin is interrupted while it looks the key up
+      const slowReads: EventStore.EventStoreShape = {
+        ...memory,
+        read: (query, options) => Stream.unwrap(Effect.as(Deferred.await(gate), memory.read(query, options)))
+      }
+      const idempotency = yield* Idempotency.makeEventStore().pipe(
+        Effect.provideService(EventStore.EventStore, slowReads)
+      )
+      const first = yield* Effect.forkChild(idempotency.begin("k", "fp"), { startImmediately: true })
+      yield* Effect.yieldNow
+      yield* Fiber.interrupt(first)
+      yield* Deferred.succeed(gate, undefined)
+      const again = yield* idempotency.begin("k", "fp").pipe(Effect.timeout("1 second"))
+      expect(again._tag).toBe("Run")
     }))
 })

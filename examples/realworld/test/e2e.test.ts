@@ -1,12 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, References } from "effect"
 import { HttpServer } from "effect/http"
 import { memoryStores, serve } from "../server.ts"
 
 describe("Conduit over a real socket", () => {
   it.live("register, publish, read back on 127.0.0.1", () =>
     Effect.gen(function*() {
-      const context = yield* Layer.build(serve(memoryStores, { port: 0, host: "127.0.0.1" }))
+      // no request log lines (info) nor the random-JWT-secret warning in the test output
+      const quiet = Layer.succeed(References.MinimumLogLevel, "Error")
+      const context = yield* Layer.build(serve(memoryStores, { port: 0, host: "127.0.0.1" }).pipe(Layer.provide(quiet)))
       const base = yield* HttpServer.addressFormattedWith(Effect.succeed).pipe(Effect.provide(context))
       expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       const call = (method: string, path: string, body?: unknown, token?: string, key?: string) =>
