@@ -36,6 +36,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as AppendCondition from "./AppendCondition.ts"
 import type * as Event from "./Event.ts"
+import * as Fingerprint from "./internal/fingerprint.ts"
 import * as MemoryStore from "./internal/memoryStore.ts"
 import * as Query from "./Query.ts"
 import * as SequencePosition from "./SequencePosition.ts"
@@ -440,38 +441,17 @@ export const validateRead = (
  * @since 0.1.0
  */
 export const fingerprint = (events: ReadonlyArray<Event.NewEvent>): string => {
-  // two independent 32-bit FNV-1a lanes: 64 bits of fingerprint
-  let h1 = 0x811c9dc5
-  let h2 = 0x9747b28c
-  const byte = (b: number) => {
-    h1 = Math.imul(h1 ^ b, 0x01000193)
-    h2 = Math.imul(h2 ^ b, 0x5bd1e995) ^ (h2 >>> 15)
-  }
-  const text = (s: string) => {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i)
-      byte(c & 0xff)
-      byte(c >>> 8)
-    }
-    byte(0xff)
-  }
-  byte(events.length & 0xff)
+  const print = new Fingerprint.Fingerprint().length(events.length)
   for (const event of events) {
-    text(event.type)
-    byte(event.tags.length)
-    for (const tag of event.tags) text(tag)
-    const data = event.data
-    for (let i = 0; i < data.length; i++) byte(data[i]!)
-    byte(0xfe)
-    if (event.metadata !== undefined) {
-      for (const key of Object.keys(event.metadata).sort()) {
-        text(key)
-        text(event.metadata[key]!)
-      }
-    }
-    byte(0xfd)
+    print.text(event.type).length(event.tags.length)
+    for (const tag of event.tags) print.text(tag)
+    print.bytes(event.data)
+    const metadata = event.metadata
+    const keys = metadata === undefined ? [] : Object.keys(metadata).sort()
+    print.length(keys.length)
+    for (const key of keys) print.text(key).text(metadata![key]!)
   }
-  return (h1 >>> 0).toString(16).padStart(8, "0") + (h2 >>> 0).toString(16).padStart(8, "0")
+  return print.digest()
 }
 
 /**

@@ -22,6 +22,7 @@ import * as Stream from "effect/Stream"
 import * as AppendCondition from "../Dcb/AppendCondition.ts"
 import * as DcbEvent from "../Dcb/Event.ts"
 import * as EventStore from "../Dcb/EventStore.ts"
+import * as Fingerprint from "../Dcb/internal/fingerprint.ts"
 import * as Query from "../Dcb/Query.ts"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -199,7 +200,7 @@ export const ResponseRecorded = DcbEvent.define("fairway.HttpResponseRecorded", 
 
 const keyTag = (key: string): string => {
   const tag = `fairway.http-idempotency:${key}`
-  return tag.length <= 200 ? tag : `fairway.http-idempotency:#${fnv(key, 0x811c9dc5)}${fnv(key, 0x9747b28c)}:${key.length}`
+  return tag.length <= 200 ? tag : `fairway.http-idempotency:#${Fingerprint.ofText(key)}:${key.length}`
 }
 
 /** Responses larger than this are not recorded in the store (the event would be too large). */
@@ -294,15 +295,9 @@ export const layerEventStore = (
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
-const fnv = (text: string, seed: number): string => {
-  let h = seed
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
-  return (h >>> 0).toString(16).padStart(8, "0")
-}
-
 const fingerprintOf = (request: HttpServerRequest.HttpServerRequest, body: string): string => {
   const text = `${request.method} ${request.url}\n${body}`
-  return `${text.length}:${fnv(text, 0x811c9dc5)}${fnv(text, 0x9747b28c)}`
+  return `${text.length}:${Fingerprint.ofText(text)}`
 }
 
 const record = (response: HttpServerResponse.HttpServerResponse): RecordedResponse | undefined => {

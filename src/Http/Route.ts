@@ -27,6 +27,7 @@ import * as Schema from "effect/Schema"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
 import type * as EventStore from "../Dcb/EventStore.ts"
+import * as Fingerprint from "../Dcb/internal/fingerprint.ts"
 import * as Command from "../Module/Command.ts"
 import type * as ViewStore from "../Module/ViewStore.ts"
 import * as View from "../Module/View.ts"
@@ -178,8 +179,6 @@ export interface CommandRequest {
   readonly headers: any
 }
 
-const encoder = new TextEncoder()
-
 /**
  * The command idempotency key for a request's `Idempotency-Key`: scoped to
  * the command (keys are global to the store), hashed when long.
@@ -190,13 +189,7 @@ const encoder = new TextEncoder()
 export const commandKey = (commandName: string, key: string): string => {
   const scoped = `http:${commandName}:${key}`
   if (scoped.length <= Command.maxIdempotencyKeyLength) return scoped
-  let h1 = 0x811c9dc5
-  let h2 = 0x9747b28c
-  for (const b of encoder.encode(scoped)) {
-    h1 = Math.imul(h1 ^ b, 0x01000193)
-    h2 = Math.imul(h2 ^ b, 0x5bd1e995) ^ (h2 >>> 15)
-  }
-  const hash = (h1 >>> 0).toString(16).padStart(8, "0") + (h2 >>> 0).toString(16).padStart(8, "0")
+  const hash = Fingerprint.ofText(scoped)
   return `${scoped.slice(0, Command.maxIdempotencyKeyLength - hash.length - 1)}#${hash}`
 }
 
