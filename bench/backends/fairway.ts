@@ -13,9 +13,11 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Event from "../../src/Dcb/Event.ts"
+import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
 import * as EventStore from "../../src/Dcb/EventStore.ts"
 import * as Query from "../../src/Dcb/Query.ts"
 import type * as SequencePosition from "../../src/Dcb/SequencePosition.ts"
+import * as Command from "../../src/Module/Command.ts"
 import {
   type Backend,
   type BenchEvent,
@@ -84,10 +86,22 @@ export const command = (
     }
   })
 
-const loadModules = async () => ({
-  Command: await import("../../src/Module/Command.ts"),
-  DecisionModel: await import("../../src/Dcb/DecisionModel.ts")
-})
+/** Runs `plan.writers` concurrent writers, each running `one` per tag until `plan.perWriter` or the deadline. */
+const runWriters = <E, R>(plan: CommandPlan, one: (tag: string) => Effect.Effect<void, E, R>) => {
+  let commands = 0
+  return Effect.forEach(
+    Array.from({ length: plan.writers }, (_, w) => w),
+    (w) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < plan.perWriter; i++) {
+          if (performance.now() > plan.deadline) return
+          yield* one(plan.tagOf(w, i))
+          commands++
+        }
+      }),
+    { concurrency: plan.writers, discard: true }
+  ).pipe(Effect.map(() => commands))
+}
 
 /**
  * The command of scenario 3 declared with `Command.make` (a raw decision
@@ -97,7 +111,6 @@ const loadModules = async () => ({
  * @since 0.1.0
  */
 const moduleCommands = (
-  { Command, DecisionModel }: Awaited<ReturnType<typeof loadModules>>,
   store: EventStore.EventStoreShape,
   plan: CommandPlan
 ) =>
@@ -116,24 +129,11 @@ const moduleCommands = (
       // the default retry schedule: 8 retries, jittered exponential backoff from 2 ms, capped at 100 ms
     })
     const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
-    let commands = 0
-    yield* Effect.forEach(
-      Array.from({ length: plan.writers }, (_, w) => w),
-      (w) =>
-        Effect.gen(function*() {
-          for (let i = 0; i < plan.perWriter; i++) {
-            if (performance.now() > plan.deadline) return
-            const ok = yield* Command.run(Deposit, { tag: plan.tagOf(w, i) }).pipe(
-              Effect.as(true),
-              Effect.catchTag("CommandConflict", () => Effect.succeed(false))
-            )
-            if (ok) stats.successes++
-            else stats.gaveUp++
-            commands++
-          }
-        }),
-      { concurrency: plan.writers, discard: true }
-    )
+    const commands = yield* runWriters(plan, (tag) =>
+      Command.run(Deposit, { tag }).pipe(
+        Effect.match({ onSuccess: () => stats.successes++, onFailure: () => stats.gaveUp++ }),
+        Effect.asVoid
+      ))
     return { commands, ...stats } satisfies CommandResult
   }).pipe(Effect.provideService(EventStore.EventStore, store))
 
@@ -204,26 +204,10 @@ export const make = <X = never>(options: {
       commands: (plan: CommandPlan) =>
         run(Effect.gen(function*() {
           const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
-          let commands = 0
-          yield* Effect.forEach(
-            Array.from({ length: plan.writers }, (_, w) => w),
-            (w) =>
-              Effect.gen(function*() {
-                for (let i = 0; i < plan.perWriter; i++) {
-                  if (performance.now() > plan.deadline) return
-                  yield* command(store, plan.tagOf(w, i), plan.maxAttempts, plan.deadline, stats)
-                  commands++
-                }
-              }),
-            { concurrency: plan.writers, discard: true }
-          )
+          const commands = yield* runWriters(plan, (tag) => command(store, tag, plan.maxAttempts, plan.deadline, stats))
           return { commands, ...stats } satisfies CommandResult
         })),
-      moduleCommands: (plan: CommandPlan) =>
-        // loaded when used: the bench runs on while the module is in progress
-        Effect.runPromise(Effect.promise(() => loadModules())).then((modules) =>
-          run(moduleCommands(modules, store, plan))
-        ),
+      moduleCommands: (plan: CommandPlan) => run(moduleCommands(store, plan)),
       close: () => runtime.dispose()
     }
     const counters = options.counters
