@@ -1,6 +1,12 @@
 import { defineConfig } from "vitest/config"
 
+// `fairway/…` imports resolve to the sources (the `source` export condition in package.json), as with
+// `node --conditions=source` in the npm scripts and `customConditions` in tsconfig.json: no build step.
+const conditions = ["source", "node", "development|production"]
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 60_000,

@@ -67,8 +67,8 @@ const freePort = (): Promise<number> =>
 
 const startServer = async (): Promise<{ readonly url: string; readonly child: ChildProcess }> => {
   const port = await freePort()
-  const child = spawn(process.execPath, [main, "--port", String(port), "--quiet"], {
-    env: { ...process.env, REALWORLD_JWT_SECRET: "bench-secret" },
+  const child = spawn(process.execPath, ["--conditions=source", main, "--port", String(port), "--quiet"], {
+    env: { ...process.env, REALWORLD_JWT_SECRET: "bench-secret-of-at-least-32-bytes-long" },
     stdio: ["ignore", "pipe", "inherit"]
   })
   await new Promise<void>((resolve, reject) => {
@@ -182,7 +182,7 @@ export const realworld = async (report: Report, _backends: ReadonlyArray<Backend
   const { child, url } = await startServer()
   try {
     // seed: an author to follow, with a few articles
-    const celeb = await json(`${url}/api/users`, "POST", { user: { username: "celeb", email: "celeb@bench.test", password: "pw" } })
+    const celeb = await json(`${url}/api/users`, "POST", { user: { username: "celeb", email: "celeb@bench.test", password: "celeb-password" } })
     for (let i = 0; i < 5; i++) {
       await json(`${url}/api/articles`, "POST", {
         article: { title: `Seed ${i}`, description: "d", body: "b", tagList: ["seed"] }

@@ -6,6 +6,6 @@
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
-import * as Main from "../src/Cli/Main.ts"
+import * as Main from "fairway/Cli/Main"
 
 Main.main.pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)

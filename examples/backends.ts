@@ -9,8 +9,8 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { EventStore } from "../src/Dcb/index.ts"
-import * as Simulated from "../src/Layer/Simulated.ts"
+import { EventStore } from "fairway/Dcb"
+import * as Simulated from "fairway/Layer/Simulated"
 
 /**
  * A named backend: `layer()` builds a fresh, empty store.

@@ -1,10 +1,15 @@
 /**
  * `npm run example -- <name>`: runs one example program on the in-memory
- * store; with no name, lists them.
+ * store; with no name, lists them (`-- --help`: the flags, parsed with
+ * `effect/cli`).
  *
  * @since 0.1.0
  */
-import { runExample } from "./runtime.ts"
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Console, Effect, Option } from "effect"
+import { Argument, Command } from "effect/cli"
+import type { EventStore } from "fairway/Dcb"
+import { exampleStore } from "./runtime.ts"
 
 /**
  * The examples: directory name and the invariant each one shows.
@@ -21,18 +26,40 @@ export const catalogue: ReadonlyArray<readonly [name: string, invariant: string]
   ["dynamic-product-price", "an order uses the price shown to the customer, valid for a grace period after a change"],
   ["money-transfer", "an account never goes below zero; a transfer touches two accounts in one append"],
   ["ticket-booking", "a concert never sells more seats than it has, under many concurrent buyers"],
-  ["event-sourced-aggregate", "the classic aggregate pattern expressed with DCB (one tag per aggregate)"]
+  ["event-sourced-aggregate", "the classic aggregate pattern expressed with DCB (one tag per aggregate)"],
+  ["observability", "a command's spans exported through OpenTelemetry, and Fairway's metrics"],
+  ["schema-evolution", "events written by v1 read by v2: a transformed payload, a renamed field, a renamed type"],
+  [
+    "order-checkout",
+    "a cart is checked out at the current prices of exactly its products: the second read depends on the first"
+  ]
 ]
 
-const name = process.argv[2]
-const entry = catalogue.find(([n]) => n === name)
-if (entry === undefined) {
-  if (name !== undefined) console.error(`unknown example "${name}"\n`)
-  console.log("usage: npm run example -- <name>\n\nexamples:")
-  for (const [n, invariant] of catalogue) console.log(`  ${n.padEnd(28)} ${invariant}`)
-  process.exitCode = name === undefined ? 0 : 1
-} else {
-  console.log(`== ${entry[0]}: ${entry[1]} ==\n`)
-  const module = await import(`./${entry[0]}/main.ts`)
-  runExample(module.program)
-}
+const names = catalogue.map(([n]) => n)
+
+const list = Effect.gen(function*() {
+  yield* Console.log("usage: npm run example -- <name>\n\nexamples:")
+  for (const [n, invariant] of catalogue) yield* Console.log(`  ${n.padEnd(28)} ${invariant}`)
+})
+
+const example = Command.make("example", {
+  name: Argument.Literals("name", names).pipe(
+    Argument.withDescription("The example to run (none: the list)"),
+    Argument.optional
+  )
+}, ({ name }) =>
+  Option.match(name, {
+    onNone: () => list,
+    onSome: (name) =>
+      Effect.gen(function*() {
+        const [, invariant] = catalogue.find(([n]) => n === name)!
+        yield* Console.log(`== ${name}: ${invariant} ==\n`)
+        const module = yield* Effect.promise(() => import(`./${name}/main.ts`))
+        yield* (module.program as Effect.Effect<void, unknown, EventStore.EventStore>)
+      })
+  })).pipe(Command.withDescription("Runs one example of the DCB catalogue on the in-memory store"))
+
+Command.run(example, { version: "0.1.0" }).pipe(
+  Effect.provide([NodeServices.layer, exampleStore]),
+  NodeRuntime.runMain
+)

@@ -6,7 +6,7 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Stream } from "effect"
-import { EventStore, Query } from "../src/Dcb/index.ts"
+import { EventStore, Query } from "fairway/Dcb"
 import { contended } from "./backends.ts"
 
 /**

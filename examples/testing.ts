@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { Effect, type Layer, Result, Stream } from "effect"
-import { EventStore, Query } from "../src/Dcb/index.ts"
-import type * as Event from "../src/Dcb/Event.ts"
+import { EventStore, Query } from "fairway/Dcb"
+import type * as Event from "fairway/Dcb/Event"
 import { contended } from "./backends.ts"
 
 /**

@@ -1,8 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Metric, Option, Schedule, Schema, Stream, Tracer } from "effect"
 import { backends, contended } from "../examples/backends.ts"
-import { DecisionModel, Event, EventStore, Query } from "../src/Dcb/index.ts"
-import { Command } from "../src/Module/index.ts"
+import { DecisionModel, Event, EventStore, Query } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 
 const SeatBooked = Event.define("SeatBooked", {
   payload: Schema.Struct({ concertId: Schema.String, buyer: Schema.String }),
@@ -68,15 +68,16 @@ for (const backend of backends) {
           command: "BookSeat",
           correlationId,
           causationId: String(trigger!.position),
-          idempotencyKey: "auto:1"
+          idempotencyKey: "auto:1",
+          inputDigest: expect.stringMatching(/^[0-9a-f]{64}$/)
         })
-        expect(second.tags).toContain(Command.idempotencyTag("auto:1"))
+        expect(second.tags).toContain(Command.idempotencyTag("BookSeat", "auto:1"))
       }).pipe(Effect.provide(store())))
 
     it.effect("bad input is a CommandInputInvalid and nothing is read or written", () =>
       Effect.gen(function* () {
         for (const input of [{ concertId: "", buyer: "x" }, { concertId: 1 }, null, "c1"]) {
-          const error = yield* Effect.flip(Command.run(BookSeat, input))
+          const error = yield* Effect.flip(Command.runUnknown(BookSeat, input))
           assert(error._tag === "CommandInputInvalid")
           expect(error.command).toBe("BookSeat")
           expect(error.message).toContain("invalid input for command BookSeat")

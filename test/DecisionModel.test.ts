@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
-import { AppendCondition, DecisionModel, Event, EventStore, Query } from "../src/Dcb/index.ts"
+import { AppendCondition, DecisionModel, Event, EventStore, Query } from "fairway/Dcb"
 
 const CourseDefined = Event.define("CourseDefined", {
   payload: Schema.Struct({ courseId: Schema.String, capacity: Schema.Int }),

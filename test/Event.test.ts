@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Schema, SchemaTransformation, Stream } from "effect"
-import { Event, EventStore, Query } from "../src/Dcb/index.ts"
+import { Event, EventStore, Query } from "fairway/Dcb"
 
 const StudentSubscribed = Event.define("StudentSubscribed", {
   payload: Schema.Struct({ studentId: Schema.String, courseId: Schema.String, credits: Schema.BigInt }),

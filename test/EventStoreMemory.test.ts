@@ -2,9 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as Event from "../src/Dcb/Event.ts"
-import * as EventStore from "../src/Dcb/EventStore.ts"
-import * as Query from "../src/Dcb/Query.ts"
+import type * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
 import { conformance } from "./conformance/EventStoreConformance.ts"
 
 conformance("memory", () => EventStore.layerMemory)

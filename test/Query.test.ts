@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { pipe } from "effect/Function"
 import * as Schema from "effect/Schema"
-import * as Query from "../src/Dcb/Query.ts"
+import * as Query from "fairway/Dcb/Query"
 
 const e = (type: string, ...tags: Array<string>): Query.Matchable => ({ type, tags })
 

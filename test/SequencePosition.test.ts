@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as SequencePosition from "../src/Dcb/SequencePosition.ts"
+import * as SequencePosition from "fairway/Dcb/SequencePosition"
 
 const decode = Schema.decodeUnknownEffect(SequencePosition.SequencePosition)
 const encode = Schema.encodeEffect(SequencePosition.SequencePosition)

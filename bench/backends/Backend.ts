@@ -76,6 +76,21 @@ export interface CommandResult {
 }
 
 /**
+ * How a command module is driven: `caller` `"effect"` runs every writer inside
+ * one Effect program, `"promise"` calls each command with its own
+ * `runPromise` (as a promise-based caller would); `cache` runs it with the
+ * decision model cache (Fairway: `DecisionCache`).
+ *
+ * @since 0.1.0
+ */
+export interface ModuleOptions {
+  readonly caller?: "effect" | "promise" | undefined
+  readonly cache?: boolean | undefined
+  /** Runs with a tracer installed (one that hands every span to a sink, as an exporter would). */
+  readonly traced?: boolean | undefined
+}
+
+/**
  * An open store.
  *
  * @since 0.1.0
@@ -93,7 +108,7 @@ export interface Store {
   /** Catches a view (balance per account of every `Deposited` event) up with the store; resolves to the events applied. */
   readonly viewCatchUp?: () => Promise<number>
   /** The same commands through a higher-level command module (Fairway: `Command.run`), if any. */
-  readonly moduleCommands?: (plan: CommandPlan) => Promise<CommandResult>
+  readonly moduleCommands?: (plan: CommandPlan, options?: ModuleOptions) => Promise<CommandResult>
   /** Backend counters (e.g. FoundationDB transaction conflicts, keys written), if any. */
   readonly counters?: () => Promise<Record<string, number>>
   /** Keys stored, by kind (FoundationDB: `e` log, `t` type index, `g` / `x` tag indexes…), if the backend has keys. */

@@ -12,12 +12,14 @@ import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as Event from "../../src/Dcb/Event.ts"
-import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import type * as SequencePosition from "../../src/Dcb/SequencePosition.ts"
-import * as Command from "../../src/Module/Command.ts"
+import * as Tracer from "effect/Tracer"
+import type * as Event from "fairway/Dcb/Event"
+import * as DecisionModel from "fairway/Dcb/DecisionModel"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import type * as SequencePosition from "fairway/Dcb/SequencePosition"
+import * as Command from "fairway/Module/Command"
+import * as DecisionCache from "fairway/Module/DecisionCache"
 import {
   type Backend,
   type BenchEvent,
@@ -25,6 +27,7 @@ import {
   COMMAND_EVENT_TYPE,
   type CommandPlan,
   type CommandResult,
+  type ModuleOptions,
   payload,
   type ReadResult,
   type Store
@@ -105,37 +108,80 @@ const runWriters = <E, R>(plan: CommandPlan, one: (tag: string) => Effect.Effect
 
 /**
  * The command of scenario 3 declared with `Command.make` (a raw decision
- * model counting the tag's deposits) and run with `Command.run`, with its
- * default retry schedule (`plan.maxAttempts` does not apply).
+ * model counting the tag's deposits), with its default retry schedule
+ * (8 retries, jittered exponential backoff from 2 ms, capped at 100 ms).
  *
  * @since 0.1.0
  */
-const moduleCommands = (
-  store: EventStore.EventStoreShape,
-  plan: CommandPlan
-) =>
-  Effect.gen(function*() {
-    const Deposit = Command.make({
-      name: "Deposit",
-      input: Schema.Struct({ tag: Schema.String }),
-      model: ({ tag }) =>
-        DecisionModel.makeRaw({
-          query: Query.fromItems([{ types: [COMMAND_EVENT_TYPE], tags: [tag] }]),
-          initial: 0,
-          evolve: (n: number) => n + 1
-        }),
-      decide: (count, { tag }) =>
-        Effect.succeed([{ type: COMMAND_EVENT_TYPE, tags: [tag], data: payload(count) }])
-      // the default retry schedule: 8 retries, jittered exponential backoff from 2 ms, capped at 100 ms
-    })
-    const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
-    const commands = yield* runWriters(plan, (tag) =>
-      Command.run(Deposit, { tag }).pipe(
-        Effect.match({ onSuccess: () => stats.successes++, onFailure: () => stats.gaveUp++ }),
-        Effect.asVoid
-      ))
-    return { commands, ...stats } satisfies CommandResult
-  }).pipe(Effect.provideService(EventStore.EventStore, store))
+export const depositCommand = (name: string) =>
+  Command.make({
+    name,
+    input: Schema.Struct({ tag: Schema.String }),
+    model: ({ tag }) =>
+      DecisionModel.makeRaw({
+        query: Query.fromItems([{ types: [COMMAND_EVENT_TYPE], tags: [tag] }]),
+        initial: 0,
+        evolve: (n: number) => n + 1
+      }),
+    decide: (count, { tag }) => Effect.succeed([{ type: COMMAND_EVENT_TYPE, tags: [tag], data: payload(count) }])
+  })
+
+/** A tracer that keeps the spans it made in a bounded buffer: an exporter's share of the work, without the I/O. */
+const sinkTracer = (): Tracer.Tracer => {
+  const sink: Array<Tracer.Span> = []
+  return Tracer.make({
+    span: (options) => {
+      const span = Tracer.nativeTracer.span(options)
+      if (sink.length >= 1024) sink.length = 0
+      sink.push(span)
+      return span
+    }
+  })
+}
+
+/**
+ * Scenario 3's commands through `Command.run` (`plan.maxAttempts` does not
+ * apply: the command's retry schedule does): inside one Effect program, or
+ * one `runPromise` per command; with or without a `DecisionCache`.
+ *
+ * @since 0.1.0
+ */
+const moduleCommands = async (
+  runPromise: <A>(effect: Effect.Effect<A, unknown, EventStore.EventStore>) => Promise<A>,
+  plan: CommandPlan,
+  options: ModuleOptions | undefined
+): Promise<CommandResult> => {
+  const Deposit = depositCommand("Deposit")
+  const stats = { successes: 0, conditionFailures: 0, retries: 0, gaveUp: 0 }
+  const cache = options?.cache === true ? Effect.runSync(DecisionCache.make({ maxEntries: 10_000 })) : undefined
+  const one = (tag: string) =>
+    cache === undefined
+      ? Command.run(Deposit, { tag })
+      : Effect.provideService(Command.run(Deposit, { tag }), DecisionCache.DecisionCache, cache)
+  if (options?.caller === "promise") {
+    let commands = 0
+    await Promise.all(Array.from({ length: plan.writers }, async (_, w) => {
+      for (let i = 0; i < plan.perWriter; i++) {
+        if (performance.now() > plan.deadline) return
+        try {
+          await runPromise(one(plan.tagOf(w, i)))
+          stats.successes++
+        } catch {
+          stats.gaveUp++
+        }
+        commands++
+      }
+    }))
+    return { commands, ...stats }
+  }
+  const writers = runWriters(plan, (tag) =>
+    one(tag).pipe(
+      Effect.match({ onSuccess: () => stats.successes++, onFailure: () => stats.gaveUp++ }),
+      Effect.asVoid
+    ))
+  const commands = await runPromise(options?.traced === true ? Effect.withTracer(writers, sinkTracer()) : writers)
+  return { commands, ...stats }
+}
 
 /**
  * A Fairway backend over a layer that provides the `EventStore` (and possibly
@@ -207,7 +253,7 @@ export const make = <X = never>(options: {
           const commands = yield* runWriters(plan, (tag) => command(store, tag, plan.maxAttempts, plan.deadline, stats))
           return { commands, ...stats } satisfies CommandResult
         })),
-      moduleCommands: (plan: CommandPlan) => run(moduleCommands(store, plan)),
+      moduleCommands: (plan, moduleOptions) => moduleCommands(run, plan, moduleOptions),
       close: () => runtime.dispose()
     }
     const counters = options.counters

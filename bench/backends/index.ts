@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import * as Layer from "effect/Layer"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as ViewStore from "../../src/Module/ViewStore.ts"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as ViewStore from "fairway/Module/ViewStore"
 import { TYPES } from "../datasets.ts"
 import * as ArrayMap from "./arrayMap.ts"
 import type { Backend } from "./Backend.ts"

@@ -7,8 +7,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type * as EventStore from "../../src/Dcb/EventStore.ts"
-import type * as ViewStore from "../../src/Module/ViewStore.ts"
+import type * as EventStore from "fairway/Dcb/EventStore"
+import type * as ViewStore from "fairway/Module/ViewStore"
 import { COMMAND_EVENT_TYPE } from "./Backend.ts"
 
 /**
@@ -19,9 +19,9 @@ import { COMMAND_EVENT_TYPE } from "./Backend.ts"
  */
 export const catchUp: Effect.Effect<number, unknown, EventStore.EventStore | ViewStore.ViewStore> = Effect.gen(
   function*() {
-    const Event = yield* Effect.promise(() => import("../../src/Dcb/Event.ts"))
-    const Query = yield* Effect.promise(() => import("../../src/Dcb/Query.ts"))
-    const View = yield* Effect.promise(() => import("../../src/Module/View.ts"))
+    const Event = yield* Effect.promise(() => import("fairway/Dcb/Event"))
+    const Query = yield* Effect.promise(() => import("fairway/Dcb/Query"))
+    const View = yield* Effect.promise(() => import("fairway/Module/View"))
     const Deposited = Event.define(COMMAND_EVENT_TYPE, {
       payload: Schema.Struct({ amount: Schema.Number }),
       tags: () => []

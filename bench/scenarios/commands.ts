@@ -1,34 +1,72 @@
 /**
  * Scenario 3: commands (read a decision model, then a conditional append)
- * at concurrency 1, 8 and 64, on disjoint tags and on one shared tag; and
- * one writer on disjoint tags with 100k unrelated events already stored.
+ * at concurrency 1, 8 and 64, on disjoint tags and on one shared tag; one
+ * shared tag already holding 2,000 events (a hot boundary with history); and
+ * disjoint tags with 100k and 1M unrelated events already stored.
+ *
+ * Fairway runs the workload four more ways on top of its raw store:
+ * `Command.run` inside one Effect program, `Command.run` with one
+ * `runPromise` per command (as a promise-based caller would),
+ * `Command.run` with the `DecisionCache`, and `Command.run` with a tracer
+ * installed (on the empty store).
  *
  * @since 0.1.0
  */
-import { type Backend, maxEvents } from "../backends/Backend.ts"
+import { type Backend, type BenchEvent, COMMAND_EVENT_TYPE, maxEvents, type ModuleOptions, payload } from "../backends/Backend.ts"
 import * as Datasets from "../datasets.ts"
 import { gc, type Report, type Settings, settle, stopwatch } from "../harness.ts"
 
 const ACCOUNTS = 1024
 
-// `module`: also run the workload through `Command.run` (quick mode: two configurations only)
-const configs = (quick: boolean) => [
-  ...[1, 8, 64].map((writers) => ({
+interface Config {
+  readonly writers: number
+  readonly shared: boolean
+  /** Unrelated events stored before the run. */
+  readonly preload: number
+  /** Events already on the shared tag before the run. */
+  readonly history: number
+  readonly total: number
+  /** Also run the workload through `Command.run`. */
+  readonly module: boolean
+}
+
+const configs = (quick: boolean): Array<Config> => [
+  ...[1, 8, 64].map((writers) => ({ writers, shared: false, preload: 0, history: 0, total: quick ? 4096 : 16_384, module: true })),
+  ...[1, 8, 64].map((writers) => ({ writers, shared: true, preload: 0, history: 0, total: quick ? 1024 : 4096, module: true })),
+  { writers: 8, shared: true, preload: 0, history: 2000, total: quick ? 1024 : 4096, module: true },
+  { writers: 1, shared: false, preload: 100_000, history: 0, total: quick ? 2048 : 8192, module: true },
+  ...(quick ? [1] : [1, 64]).map((writers) => ({
     writers,
     shared: false,
-    preload: 0,
-    total: quick ? 4096 : 16_384,
-    module: !quick || writers === 8
-  })),
-  ...[1, 8, 64].map((writers) => ({
-    writers,
-    shared: true,
-    preload: 0,
-    total: quick ? 1024 : 4096,
-    module: !quick || writers === 8
-  })),
-  { writers: 1, shared: false, preload: 100_000, total: quick ? 2048 : 8192, module: !quick }
+    preload: 1_000_000,
+    history: 0,
+    total: quick ? 2048 : 8192,
+    module: true
+  }))
 ]
+
+/** The ways `Command.run` is driven, and the row name of each. */
+const variants: ReadonlyArray<readonly [string, ModuleOptions]> = [
+  ["Command.run", { caller: "effect" }],
+  ["Command.run, runPromise each", { caller: "promise" }],
+  ["Command.run + DecisionCache", { caller: "effect", cache: true }],
+  ["Command.run, tracer installed", { caller: "effect", traced: true }]
+]
+
+/** The module variants a backend runs for a configuration (the simulator: the plain one, at 8 writers, in quick mode). */
+const variantsFor = (backend: Backend, config: Config, quick: boolean) =>
+  backend.name.includes("FDB")
+    ? (quick && (config.writers !== 8 || config.preload > 0 || config.history > 0) ? [] : variants.slice(0, 1))
+    // with a tracer: on the empty store only
+    : variants.filter(([, options]) => options.traced !== true || (config.preload === 0 && config.history === 0))
+
+const historyOf = (n: number): Array<BenchEvent> =>
+  Array.from({ length: n }, (_, i) => ({
+    type: COMMAND_EVENT_TYPE,
+    tags: ["account:shared"],
+    data: payload(i),
+    stream: "account:shared"
+  }))
 
 /**
  * Scenario 3.
@@ -48,19 +86,24 @@ export const commands = async (report: Report, backends: ReadonlyArray<Backend>,
       deadline: performance.now() + settings.budgetMs
     }
     await store.commands(plan)
-    if (store.moduleCommands !== undefined) await store.moduleCommands(plan).catch(() => undefined)
+    for (const [, options] of variants) await store.moduleCommands?.(plan, options).catch(() => undefined)
     await store.close()
   }
   for (const config of configs(settings.quick)) {
-    const { preload, shared, writers } = config
+    const { history, preload, shared, writers } = config
     const perWriter = Math.ceil(config.total / writers)
     const perAccount = Math.floor(ACCOUNTS / writers)
     const metric = `${writers} writer${writers > 1 ? "s" : ""}, ${shared ? "one shared tag" : "disjoint tags"}` +
-      (preload > 0 ? `, ${preload / 1000}k events stored` : "")
+      (history > 0 ? ` already holding ${history} events` : "") +
+      (preload > 0 ? `, ${preload >= 1e6 ? `${preload / 1e6}M` : `${preload / 1000}k`} events stored` : "")
+    const prepare = async (store: Awaited<ReturnType<Backend["open"]>>) => {
+      if (preload > 0) await store.load(Datasets.readDataset(preload))
+      if (history > 0) await store.load([historyOf(history)])
+    }
     for (const backend of backends) {
       if (maxEvents(backend, settings.quick) < preload) continue
       const store = await backend.open()
-      if (preload > 0) await store.load(Datasets.readDataset(preload))
+      await prepare(store)
       const before = store.counters ? await store.counters() : undefined
       gc()
       await settle()
@@ -89,10 +132,11 @@ export const commands = async (report: Report, backends: ReadonlyArray<Backend>,
         note: `${result.successes} ok, ${result.conditionFailures} condition failures, ${result.retries} retries` +
           (result.gaveUp > 0 ? `, ${result.gaveUp} gave up` : "") + (counters ? `; ${counters}` : "")
       })
-      if (store.moduleCommands !== undefined && config.module) {
+      if (store.moduleCommands === undefined || !config.module) continue
+      for (const [variant, options] of variantsFor(backend, config, settings.quick)) {
         // the same workload through Command.run, on a fresh store
         const fresh = await backend.open()
-        if (preload > 0) await fresh.load(Datasets.readDataset(preload))
+        await prepare(fresh)
         gc()
         await settle()
         const elapsedModule = stopwatch(settings)
@@ -102,14 +146,14 @@ export const commands = async (report: Report, backends: ReadonlyArray<Backend>,
           tagOf: shared ? () => "account:shared" : (w, i) => `account:${w + writers * (i % perAccount)}`,
           maxAttempts: 100,
           deadline: performance.now() + settings.budgetMs
-        }).catch((error: unknown) => {
-          report.note(`Command.run failed on ${backend.name}: ${String(error).slice(0, 300)}`)
+        }, options).catch((error: unknown) => {
+          report.note(`${variant} failed on ${backend.name}: ${String(error).slice(0, 300)}`)
           return undefined
         })
         const secondsModule = elapsedModule()
         await fresh.close()
         if (viaModule !== undefined) {
-          const name = `${backend.name} · Command.run`
+          const name = `${backend.name} · ${variant}`
           report.registerFairway(name)
           report.add({
             scenario,

@@ -11,8 +11,8 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { Query } from "../../src/Dcb/index.ts"
-import { Registry, View } from "../../src/Module/index.ts"
+import { Query } from "fairway/Dcb"
+import { Registry, View } from "fairway/Module"
 import { courseEvents, evolveCourse } from "./commands.ts"
 
 /**

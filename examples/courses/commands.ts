@@ -14,8 +14,8 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { DecisionModel, type Event, Query } from "../../src/Dcb/index.ts"
-import { Command, Registry } from "../../src/Module/index.ts"
+import { DecisionModel, type Event, Query } from "fairway/Dcb"
+import { Command, Registry } from "fairway/Module"
 import {
   CourseCapacityChanged,
   CourseDefined,

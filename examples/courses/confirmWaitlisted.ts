@@ -11,8 +11,8 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { Query } from "../../src/Dcb/index.ts"
-import { Automation, Command, Registry } from "../../src/Module/index.ts"
+import { Query } from "fairway/Dcb"
+import { Automation, Command, Registry } from "fairway/Module"
 import { CourseCapacityChanged, StudentUnsubscribedFromCourse } from "./events.ts"
 import { ConfirmWaitlisted } from "./waitlist.ts"
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
-import { DecisionModel, EventStore, Query } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import { DecisionModel, EventStore, Query } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 import { type Backend, backends } from "../backends.ts"
 import { failureTags, onStore } from "../testing.ts"
 import {

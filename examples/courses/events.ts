@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { Event } from "../../src/Dcb/index.ts"
+import { Event } from "fairway/Dcb"
 
 /**
  * A course was defined, with how many students it holds.

@@ -12,8 +12,8 @@
  * @since 0.1.0
  */
 import { Console, Effect, Layer, Option } from "effect"
-import * as Memory from "../../src/Layer/Memory.ts"
-import { Automation, AutomationStore, Command, Registry, View, ViewStore } from "../../src/Module/index.ts"
+import * as Memory from "fairway/Layer/Memory"
+import { Automation, AutomationStore, Command, Registry, View, ViewStore } from "fairway/Module"
 import { describe, exampleStore, printLog, runExample } from "../runtime.ts"
 import { CourseAvailability } from "./availability.ts"
 import { ChangeCourseCapacity, DefineCourse, SubscribeStudentToCourse } from "./commands.ts"

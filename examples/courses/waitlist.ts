@@ -16,8 +16,8 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { DecisionModel } from "../../src/Dcb/index.ts"
-import { Command, Registry } from "../../src/Module/index.ts"
+import { DecisionModel } from "fairway/Dcb"
+import { Command, Registry } from "fairway/Module"
 import {
   CourseNotFound,
   courseState,

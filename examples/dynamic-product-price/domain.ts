@@ -11,8 +11,8 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Schema } from "effect"
-import { DecisionModel, Event, Query } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import { DecisionModel, Event, Query } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 
 /**
  * How long a replaced price stays valid for orders (10 minutes unless

@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Console, Duration, Effect } from "effect"
-import type { EventStore } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import type { EventStore } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 import { describe, printLog, runExample } from "../runtime.ts"
 import { ChangePrice, DefineProduct, OrderProduct, PriceGracePeriod } from "./domain.ts"
 

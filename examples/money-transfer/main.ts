@@ -4,9 +4,9 @@
  * @since 0.1.0
  */
 import { Console, Effect } from "effect"
-import type { EventStore } from "../../src/Dcb/index.ts"
-import { DecisionModel } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import type { EventStore } from "fairway/Dcb"
+import { DecisionModel } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 import { describe, printLog, runExample } from "../runtime.ts"
 import { concurrently, failureTags, successes } from "../testing.ts"
 import { account, Deposit, OpenAccount, Transfer } from "./domain.ts"

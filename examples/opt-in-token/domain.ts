@@ -9,8 +9,8 @@
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Schema } from "effect"
-import { DecisionModel, Event, Query } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import { DecisionModel, Event, Query } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 
 /**
  * How long a token is valid.

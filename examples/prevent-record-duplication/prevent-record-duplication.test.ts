@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import type { EventStore } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import type { EventStore } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 import { type Backend, backends } from "../backends.ts"
 import { concurrently, decodedEvents, onStore, successes } from "../testing.ts"
 import { OrderPlaced, PlaceOrder } from "./domain.ts"
@@ -29,7 +29,7 @@ export const preventDuplicationTests = (name: string, makeLayer: Backend["layer"
       run(Effect.gen(function* () {
         const results = yield* concurrently(
           Array.from({ length: 8 }, (_, i) =>
-            // even with different payloads, the key decides: the first run wins, the others replay it
+            // one key, different payloads: the first run wins, the others are refused (IdempotencyKeyReused)
             Command.run(PlaceOrder, { orderId: `o${i}`, idempotencyToken: `t${i}`, product: "cup" }, {
               idempotencyKey: "req-1"
             }))
@@ -37,6 +37,7 @@ export const preventDuplicationTests = (name: string, makeLayer: Backend["layer"
         const positions = new Set(successes(results).map((r) => r.position))
         expect(positions.size).toBe(1)
         expect(successes(results).filter((r) => !r.replayed)).toHaveLength(1)
+        expect(successes(results)).toHaveLength(1)
         expect(yield* decodedEvents(OrderPlaced)).toHaveLength(1)
       })))
   })

@@ -8,8 +8,8 @@
  */
 import { Effect, Option, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiSchema } from "effect/http-api"
-import { App, ErrorHandling, Route } from "../../src/Http/index.ts"
-import { hashPassword, optionalUser, requireUser, verifyPassword } from "./auth.ts"
+import { App, ErrorHandling, Route } from "fairway/Http"
+import { LoginThrottle, optionalUser, Passwords, requireUser } from "./auth.ts"
 import { AddComment } from "./commands/AddComment.ts"
 import { CreateArticle } from "./commands/CreateArticle.ts"
 import { DeleteArticle } from "./commands/DeleteArticle.ts"
@@ -27,10 +27,11 @@ import * as Reads from "./reads.ts"
 import * as S from "./schemas.ts"
 
 const userIdOf = (username: string) =>
-  Effect.flatMap(Reads.userByUsername(username), (user) =>
+  Effect.flatMap(Reads.userByUsername(username.normalize("NFC")), (user) =>
     Option.isNone(user) ? Effect.fail(new NotFound({ message: "profile not found" })) : Effect.succeed(user.value.userId))
 
 const decoder = new TextDecoder()
+const viewerId = Effect.map(optionalUser, Option.map((user) => user.userId))
 const slugParams = { slug: Schema.String }
 const usernameParams = { username: Schema.String }
 
@@ -39,12 +40,10 @@ const usernameParams = { username: Schema.String }
 const register = Route.command("register", "POST", "/users", RegisterUser, {
   payload: S.NewUserRequest,
   input: ({ payload }) =>
-    Effect.map(hashPassword(payload.user.password), (passwordHash) => ({
-      userId: crypto.randomUUID(),
-      username: payload.user.username,
-      email: payload.user.email,
-      passwordHash
-    })),
+    Effect.gen(function*() {
+      const passwordHash = yield* (yield* Passwords).hash(payload.user.password)
+      return { userId: crypto.randomUUID(), username: payload.user.username, email: payload.user.email, passwordHash }
+    }),
   success: S.UserResponse.pipe(HttpApiSchema.status(201)),
   respond: (_, input) => Reads.userResponse(input.userId)
 })
@@ -53,28 +52,34 @@ const login = Route.route(
   HttpApiEndpoint.post("login", "/users/login", { payload: S.LoginRequest, success: S.UserResponse }),
   ({ payload }) =>
     Effect.gen(function*() {
-      const user = yield* Reads.userByEmail(payload.user.email)
-      const ok = Option.isSome(user) && (yield* verifyPassword(payload.user.password, user.value.passwordHash))
+      // one rate limit per account, whether or not it exists; the KDF runs either way (a dummy hash for an
+      // unknown e-mail), so the answer takes the same time and says nothing about which part was wrong
+      const email = S.canonicalEmail(payload.user.email)
+      const throttle = yield* LoginThrottle
+      yield* throttle.attempt(email)
+      const user = yield* Reads.userByEmail(email)
+      const ok = yield* (yield* Passwords).verify(payload.user.password, Option.map(user, (u) => u.passwordHash))
       if (!ok || Option.isNone(user)) return yield* new Unauthorized({ message: "email or password is invalid" })
+      yield* throttle.succeeded(email)
       return yield* Reads.userResponse(user.value.userId)
     })
 )
 
 const currentUser = Route.route(
   HttpApiEndpoint.get("currentUser", "/user", { success: S.UserResponse }),
-  () => Effect.flatMap(requireUser, Reads.userResponse)
+  () => Effect.flatMap(requireUser, (user) => Reads.userResponse(user.userId))
 )
 
 const updateUser = Route.command("updateUser", "PUT", "/user", UpdateUser, {
   payload: S.UpdateUserRequest,
   input: ({ payload }) =>
     Effect.gen(function*() {
-      const userId = yield* requireUser
+      const { userId } = yield* requireUser
       const { password, ...rest } = payload.user
       return {
         userId,
         ...rest,
-        ...(password !== undefined ? { passwordHash: yield* hashPassword(password) } : {})
+        ...(password !== undefined ? { passwordHash: yield* (yield* Passwords).hash(password) } : {})
       }
     }),
   success: S.UserResponse,
@@ -87,8 +92,8 @@ const getProfile = Route.route(
   HttpApiEndpoint.get("getProfile", "/profiles/:username", { params: usernameParams, success: S.ProfileResponse }),
   ({ params }) =>
     Effect.gen(function*() {
-      const viewer = yield* optionalUser
-      const user = yield* Reads.userByUsername(params.username)
+      const viewer = yield* viewerId
+      const user = yield* Reads.userByUsername(params.username.normalize("NFC"))
       if (Option.isNone(user)) return yield* new NotFound({ message: "profile not found" })
       return { profile: yield* Reads.profile(user.value, viewer) }
     })
@@ -96,7 +101,7 @@ const getProfile = Route.route(
 
 const followInput = ({ params }: { readonly params: { readonly username: string } }) =>
   Effect.gen(function*() {
-    const followerId = yield* requireUser
+    const { userId: followerId } = yield* requireUser
     return { followerId, followeeId: yield* userIdOf(params.username) }
   })
 const profileAfter = (_: unknown, input: { readonly followerId: string; readonly followeeId: string }) =>
@@ -120,19 +125,19 @@ const unfollow = Route.command("unfollow", "DELETE", "/profiles/:username/follow
 
 const listArticles = Route.route(
   HttpApiEndpoint.get("listArticles", "/articles", { query: S.ListQuery, success: S.MultipleArticlesResponse }),
-  ({ query }) => Effect.flatMap(optionalUser, (viewer) => Reads.listArticles(query, viewer))
+  ({ query }) => Effect.flatMap(viewerId, (viewer) => Reads.listArticles(query, viewer))
 )
 
 const feed = Route.route(
   HttpApiEndpoint.get("feed", "/articles/feed", { query: S.PageQuery, success: S.MultipleArticlesResponse }),
-  ({ query }) => Effect.flatMap(requireUser, (viewer) => Reads.feed(viewer, query.limit, query.offset))
+  ({ query }) => Effect.flatMap(requireUser, (viewer) => Reads.feed(viewer.userId, query.limit, query.offset))
 )
 
 const getArticle = Route.route(
   HttpApiEndpoint.get("getArticle", "/articles/:slug", { params: slugParams, success: S.SingleArticleResponse }),
   ({ params }) =>
     Effect.gen(function*() {
-      const viewer = yield* optionalUser
+      const viewer = yield* viewerId
       return yield* Reads.articleResponse(yield* Reads.articleIdOf(params.slug), viewer)
     })
 )
@@ -140,7 +145,7 @@ const getArticle = Route.route(
 const createArticle = Route.command("createArticle", "POST", "/articles", CreateArticle, {
   payload: S.NewArticleRequest,
   input: ({ payload }) =>
-    Effect.map(requireUser, (authorId) => ({
+    Effect.map(requireUser, ({ userId: authorId }) => ({
       articleId: crypto.randomUUID(),
       authorId,
       title: payload.article.title,
@@ -157,7 +162,7 @@ const updateArticle = Route.command("updateArticle", "PUT", "/articles/:slug", U
   payload: S.UpdateArticleRequest,
   input: ({ params, payload }) =>
     Effect.gen(function*() {
-      const userId = yield* requireUser
+      const { userId } = yield* requireUser
       return { articleId: yield* Reads.articleIdOf(params.slug), userId, ...payload.article }
     }),
   success: S.SingleArticleResponse,
@@ -166,7 +171,7 @@ const updateArticle = Route.command("updateArticle", "PUT", "/articles/:slug", U
 
 const articleInput = ({ params }: { readonly params: { readonly slug: string } }) =>
   Effect.gen(function*() {
-    const userId = yield* requireUser
+    const { userId } = yield* requireUser
     return { articleId: yield* Reads.articleIdOf(params.slug), userId }
   })
 
@@ -203,7 +208,7 @@ const listComments = Route.route(
   }),
   ({ params }) =>
     Effect.gen(function*() {
-      const viewer = yield* optionalUser
+      const viewer = yield* viewerId
       return { comments: yield* Reads.commentsOf(yield* Reads.articleIdOf(params.slug), viewer) }
     })
 )
@@ -213,7 +218,7 @@ const addComment = Route.command("addComment", "POST", "/articles/:slug/comments
   payload: S.NewCommentRequest,
   input: ({ params, payload }) =>
     Effect.gen(function*() {
-      const authorId = yield* requireUser
+      const { userId: authorId } = yield* requireUser
       return { articleId: yield* Reads.articleIdOf(params.slug), authorId, body: payload.comment.body }
     }),
   success: S.SingleCommentResponse,
@@ -229,10 +234,10 @@ const addComment = Route.command("addComment", "POST", "/articles/:slug/comments
 })
 
 const deleteComment = Route.command("deleteComment", "DELETE", "/articles/:slug/comments/:id", DeleteComment, {
-  params: { slug: Schema.String, id: Schema.NumberFromString.check(Schema.isInt()) },
+  params: { slug: Schema.String, id: S.WholeNumber(999_999_999) },
   input: ({ params }) =>
     Effect.gen(function*() {
-      const userId = yield* requireUser
+      const { userId } = yield* requireUser
       return { articleId: yield* Reads.articleIdOf(params.slug), commentId: params.id, userId }
     }),
   success: HttpApiSchema.Empty(200),
@@ -260,14 +265,18 @@ export const render: ErrorHandling.Render = (problem) => {
   switch (problem._tag) {
     case "Validation":
       return errors(422, problem.issues.map((i) => {
-        const path = i.path.replace(/^payload\./, "")
+        // name the field as the client wrote it: `user.email`, `limit` (not `payload.user.email`, `query.limit`)
+        const path = i.path.replace(/^(payload|query|params)(\.|$)/, "")
         return path === "" ? i.message : `${path} ${i.message}`
       }))
     case "Declared":
     case "Domain": {
-      const error = problem.error as { readonly message?: string }
+      const error = problem.error as { readonly message?: string; readonly retryAfterSeconds?: number }
       const status = problem._tag === "Domain" ? problem.status : ErrorHandling.declaredStatus(problem.error) ?? 500
-      return errors(status, [status >= 500 ? "internal server error" : error.message ?? "error"])
+      const headers = status === 429 && typeof error.retryAfterSeconds === "number"
+        ? { "retry-after": String(error.retryAfterSeconds) }
+        : undefined
+      return errors(status, [status >= 500 ? "internal server error" : error.message ?? "error"], headers)
     }
     case "Conflict":
       return errors(409, [problem.message])

@@ -7,16 +7,16 @@
  * @since 0.1.0
  */
 import { Effect, Option } from "effect"
-import { DecisionModel } from "../../src/Dcb/index.ts"
-import type { EventStore } from "../../src/Dcb/index.ts"
-import type { ViewStore } from "../../src/Module/index.ts"
-import { View } from "../../src/Module/index.ts"
+import { DecisionModel } from "fairway/Dcb"
+import type { EventStore } from "fairway/Dcb"
+import type { ViewStore } from "fairway/Module"
+import { View } from "fairway/Module"
 import { Jwt } from "./auth.ts"
 import { NotFound } from "./domain/errors.ts"
 import * as Models from "./domain/models.ts"
 import type * as Schemas from "./schemas.ts"
-import { ArticleIndex, type Entry } from "./views/ArticleIndex.ts"
-import { Tags } from "./views/Tags.ts"
+import { ArticleCounts, countKey } from "./views/ArticleCounts.ts"
+import { ArticleIndex, type Entry, listPrefix, positionPart } from "./views/ArticleIndex.ts"
 
 type Store = EventStore.EventStore
 type Views = ViewStore.ViewStore | EventStore.EventStore
@@ -62,8 +62,8 @@ export const userResponse = (userId: string): Effect.Effect<typeof Schemas.UserR
   Effect.gen(function*() {
     const user = yield* userById(userId)
     if (Option.isNone(user)) return yield* new NotFound({ message: "user not found" })
-    const token = yield* (yield* Jwt).sign(userId)
-    const { bio, email, image, username } = user.value
+    const { bio, email, image, passwordHash, username } = user.value
+    const token = yield* (yield* Jwt).sign(userId, passwordHash)
     return { user: { email, token, username, bio, image } }
   })
 
@@ -100,7 +100,18 @@ export const articleIdOf = (slug: string): Effect.Effect<string, NotFound, Store
     Option.isNone(owner) ? Effect.fail(new NotFound({ message: "article not found" })) : Effect.succeed(owner.value))
 
 /**
- * An article as seen by `viewer` (none when deleted).
+ * The tags of an article in the order the RealWorld reference implementation
+ * returns them: sorted (by UTF-16 code units, as a database orders them).
+ *
+ * @category articles
+ * @since 0.1.0
+ */
+export const sortTags = (tags: ReadonlyArray<string>): ReadonlyArray<string> =>
+  [...tags].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+
+/**
+ * An article as seen by `viewer` (none when deleted, or when its author does
+ * not exist: a read never fails on a missing author).
  *
  * @category articles
  * @since 0.1.0
@@ -110,14 +121,16 @@ export const articleView = (articleId: string, viewer: Option.Option<string>) =>
     const article = yield* live(Models.article(articleId))
     if (Option.isNone(article)) return Option.none<typeof Schemas.Article.Type>()
     const a = article.value
+    const authorUser = yield* userById(a.authorId)
+    if (Option.isNone(authorUser)) return Option.none<typeof Schemas.Article.Type>()
     const favoriters = yield* live(Models.favoriters(articleId))
-    const author = yield* profileOf(a.authorId, viewer).pipe(Effect.orDie)
+    const author = yield* profile(authorUser.value, viewer)
     return Option.some({
       slug: a.slug,
       title: a.title,
       description: a.description,
       body: a.body,
-      tagList: a.tagList,
+      tagList: sortTags(a.tagList),
       createdAt: a.createdAt,
       updatedAt: a.updatedAt,
       favorited: Option.isSome(viewer) && favoriters.includes(viewer.value),
@@ -138,27 +151,79 @@ export const articleResponse = (articleId: string, viewer: Option.Option<string>
       ? Effect.fail(new NotFound({ message: "article not found" }))
       : Effect.succeed({ article: article.value }))
 
-const entriesOf = (key: string) =>
-  Effect.map(View.get(ArticleIndex, key), Option.getOrElse((): ReadonlyArray<Entry> => [])).pipe(Effect.orDie)
+type List = Parameters<typeof listPrefix>[0]
 
-const page = (
-  entries: ReadonlyArray<Entry>,
-  viewer: Option.Option<string>,
-  limit: number | undefined,
-  offset: number | undefined
-) =>
-  Effect.gen(function*() {
-    const from = offset ?? 0
-    const slice = entries.slice(from, from + (limit ?? 20))
-    const articles = yield* Effect.forEach(slice, (e) => articleView(e.articleId, viewer), { concurrency: 8 })
-    return { articles: articles.flatMap((a) => Option.isSome(a) ? [a.value] : []), articlesCount: entries.length }
-  })
+const countOf = (list: List) =>
+  Effect.map(View.get(ArticleCounts, countKey(list)), Option.getOrElse(() => 0)).pipe(Effect.orDie)
+
+const entriesOf = (list: List, options: { readonly limit: number; readonly after?: string | undefined }) =>
+  View.list(ArticleIndex, { prefix: listPrefix(list), ...options }).pipe(Effect.orDie)
+
+const articlesOf = (articleIds: ReadonlyArray<string>, viewer: Option.Option<string>) =>
+  Effect.map(
+    Effect.forEach(articleIds, (id) => articleView(id, viewer), { concurrency: 8 }),
+    (articles) => articles.flatMap((a) => Option.isSome(a) ? [a.value] : [])
+  )
 
 const catchUp = (view: View.Any) => View.catchUp(view).pipe(Effect.orDie)
+const catchUpLists = Effect.all([catchUp(ArticleIndex), catchUp(ArticleCounts)], { concurrency: 2, discard: true })
+
+/**
+ * The page of a list when the request gives no `limit`, and how many entries
+ * one read takes when lists are intersected.
+ *
+ * @category articles
+ * @since 0.1.0
+ */
+export const pages = { defaultLimit: 20, scanBatch: 500 } as const
+
+/**
+ * One page of one list: a range read of `offset + limit` keys from the start
+ * of the list, whatever the list's length.
+ */
+const pageOfList = (list: List, limit: number, offset: number) =>
+  limit === 0
+    ? Effect.succeed([])
+    : Effect.map(entriesOf(list, { limit: offset + limit }), (entries) => entries.slice(offset).map((e) => e.state.articleId))
+
+/**
+ * One page of the intersection of lists: the smallest list is read in
+ * batches and each of its entries looked up by key in the others (an
+ * article's key ends the same way in every list). Costs the length of the
+ * smallest list.
+ */
+const pageOfIntersection = (lists: ReadonlyArray<List>, limit: number, offset: number) =>
+  Effect.gen(function*() {
+    const counts = yield* Effect.forEach(lists, countOf)
+    const order = lists.map((list, i) => ({ list, count: counts[i]! })).sort((a, b) => a.count - b.count)
+    const [primary, ...others] = order
+    const matches: Array<string> = []
+    let total = 0
+    let after: string | undefined = undefined
+    for (;;) {
+      const batch: ReadonlyArray<{ readonly key: string; readonly state: Entry }> = yield* entriesOf(primary!.list, {
+        limit: pages.scanBatch,
+        after
+      })
+      for (const entry of batch) {
+        const suffix = positionPart(entry.key)
+        const inAll = yield* Effect.forEach(others, ({ list }) =>
+          Effect.map(View.get(ArticleIndex, `${listPrefix(list)}${suffix}`), Option.isSome).pipe(Effect.orDie))
+        if (!inAll.every(Boolean)) continue
+        if (total >= offset && matches.length < limit) matches.push(entry.state.articleId)
+        total++
+      }
+      if (batch.length < pages.scanBatch) break
+      after = batch[batch.length - 1]!.key
+    }
+    return { articleIds: matches, count: total }
+  })
 
 /**
  * The article list: newest first, filtered by tag, author and/or a user's
- * favorites, paged with `limit` (default 20) and `offset`.
+ * favorites, paged with `limit` (default 20) and `offset`. One filter (the
+ * common case) is a range read of its list and one counter read; several are
+ * intersected.
  *
  * @category articles
  * @since 0.1.0
@@ -174,46 +239,58 @@ export const listArticles = (
   viewer: Option.Option<string>
 ): Effect.Effect<typeof Schemas.MultipleArticlesResponse.Type, never, Views> =>
   Effect.gen(function*() {
-    yield* catchUp(ArticleIndex)
-    const keys: Array<string> = []
-    if (query.tag !== undefined) keys.push(`tag:${query.tag}`)
-    for (const [filter, prefix] of [["author", "author"], ["favorited", "favorited"]] as const) {
+    yield* catchUpLists
+    const limit = query.limit ?? pages.defaultLimit
+    const offset = query.offset ?? 0
+    const lists: Array<List> = []
+    if (query.tag !== undefined) lists.push({ _tag: "tag", id: query.tag })
+    for (const filter of ["author", "favorited"] as const) {
       const username = query[filter]
       if (username === undefined) continue
-      const user = yield* userByUsername(username)
+      const user = yield* userByUsername(username.normalize("NFC"))
       if (Option.isNone(user)) return { articles: [], articlesCount: 0 }
-      keys.push(`${prefix}:${user.value.userId}`)
+      lists.push({ _tag: filter, id: user.value.userId })
     }
-    if (keys.length === 0) keys.push("all")
-    let entries = yield* entriesOf(keys[0]!)
-    for (const key of keys.slice(1)) {
-      const other = new Set((yield* entriesOf(key)).map((e) => e.articleId))
-      entries = entries.filter((e) => other.has(e.articleId))
+    if (lists.length <= 1) {
+      const list = lists[0] ?? { _tag: "all" }
+      const [articleIds, articlesCount] = yield* Effect.all([pageOfList(list, limit, offset), countOf(list)], {
+        concurrency: 2
+      })
+      return { articles: yield* articlesOf(articleIds, viewer), articlesCount }
     }
-    if (keys.some((k) => k.startsWith("favorited:"))) {
-      // a favorites list holds favorite times: order it by the articles' creation times
-      const all = new Map((yield* entriesOf("all")).map((e) => [e.articleId, e.createdAt]))
-      entries = entries
-        .filter((e) => all.has(e.articleId))
-        .map((e) => ({ articleId: e.articleId, createdAt: all.get(e.articleId)! }))
-        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-    }
-    return yield* page(entries, viewer, query.limit, query.offset)
+    const { articleIds, count } = yield* pageOfIntersection(lists, limit, offset)
+    return { articles: yield* articlesOf(articleIds, viewer), articlesCount: count }
   })
 
 /**
- * The feed: articles by the users `viewer` follows, newest first.
+ * The feed: articles by the users `viewer` follows, newest first. Each
+ * followed author's list is read by range (`offset + limit` keys at most) and
+ * the lists merged: the cost grows with the number of followed authors and
+ * the page, not with the number of articles.
  *
  * @category articles
  * @since 0.1.0
  */
 export const feed = (viewer: string, limit: number | undefined, offset: number | undefined) =>
   Effect.gen(function*() {
-    yield* catchUp(ArticleIndex)
+    yield* catchUpLists
+    const size = limit ?? pages.defaultLimit
+    const from = offset ?? 0
     const authors = yield* live(Models.followees(viewer))
-    const lists = yield* Effect.forEach(authors, (id) => entriesOf(`author:${id}`))
-    const merged = lists.flat().sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-    return yield* page(merged, Option.some(viewer), limit, offset)
+    const [lists, counts] = yield* Effect.all([
+      size === 0
+        ? Effect.succeed([])
+        : Effect.forEach(authors, (id) => entriesOf({ _tag: "author", id }, { limit: from + size }), { concurrency: 8 }),
+      Effect.forEach(authors, (id) => countOf({ _tag: "author", id }), { concurrency: 8 })
+    ], { concurrency: 2 })
+    const merged = lists.flat()
+      .map((e) => ({ order: positionPart(e.key), articleId: e.state.articleId }))
+      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
+    const articleIds = merged.slice(from, from + size).map((e) => e.articleId)
+    return {
+      articles: yield* articlesOf(articleIds, Option.some(viewer)),
+      articlesCount: counts.reduce((a, b) => a + b, 0)
+    }
   })
 
 /**
@@ -225,32 +302,46 @@ export const feed = (viewer: string, limit: number | undefined, offset: number |
 export const commentsOf = (articleId: string, viewer: Option.Option<string>) =>
   Effect.gen(function*() {
     const state = yield* live(Models.comments(articleId))
-    return yield* Effect.forEach(state.comments, (c) => commentView(c, viewer))
+    const views = yield* Effect.forEach(state.comments, (c) => commentView(c, viewer))
+    return views.flatMap((c) => Option.isSome(c) ? [c.value] : [])
   })
 
 /**
- * One comment as the API shows it.
+ * One comment as the API shows it (none when its author does not exist).
  *
  * @category comments
  * @since 0.1.0
  */
 export const commentView = (comment: Models.Comment, viewer: Option.Option<string>) =>
-  Effect.map(profileOf(comment.authorId, viewer).pipe(Effect.orDie), (author) => ({
-    id: comment.commentId,
-    createdAt: comment.createdAt,
-    updatedAt: comment.createdAt,
-    body: comment.body,
-    author
-  }))
+  Effect.gen(function*() {
+    const author = yield* userById(comment.authorId)
+    if (Option.isNone(author)) return Option.none<typeof Schemas.Comment.Type>()
+    return Option.some({
+      id: comment.commentId,
+      createdAt: comment.createdAt,
+      updatedAt: comment.createdAt,
+      body: comment.body,
+      author: yield* profile(author.value, viewer)
+    })
+  })
 
 /**
- * The tags in use.
+ * The most tags `GET /api/tags` lists.
+ *
+ * @category tags
+ * @since 0.1.0
+ */
+export const maxTags = 1_000
+
+/**
+ * The tags in use (by at least one article), sorted; at most
+ * {@link maxTags}. A range read of the `tag:` counters.
  *
  * @category tags
  * @since 0.1.0
  */
 export const tags = Effect.gen(function*() {
-  yield* catchUp(Tags)
-  const counts = yield* View.get(Tags, "tags").pipe(Effect.orDie)
-  return { tags: Option.isSome(counts) ? Object.keys(counts.value).sort() : [] }
+  yield* catchUp(ArticleCounts)
+  const counters = yield* View.list(ArticleCounts, { prefix: "tag:", limit: maxTags }).pipe(Effect.orDie)
+  return { tags: sortTags(counters.map((c) => decodeURIComponent(c.key.slice("tag:".length)))) }
 })

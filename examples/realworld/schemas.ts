@@ -2,32 +2,187 @@
  * The request and response bodies of the Conduit API (RealWorld spec),
  * wrapped as the spec says (`{"user": …}`, `{"article": …}`).
  *
+ * Every text field of a request has a length limit and every list a count
+ * limit ({@link limits}); a request over a limit is answered 422 with the
+ * field named (`"article.tagList has at most 10 tags"`). Usernames and
+ * e-mail addresses are normalized while decoding (see {@link Username},
+ * {@link Email}); `limit` and `offset` are strict whole numbers.
+ *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 
-const Required = Schema.String.check(Schema.isNonEmpty({ message: "can't be blank" }))
-const Email = Required.check(Schema.isPattern(/^[^\s@]+@[^\s@]+$/, { message: "is invalid" }))
-const Count = Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
+/**
+ * The limits of every field, in characters (Unicode code points for
+ * usernames, UTF-16 code units elsewhere) unless said otherwise. Together
+ * they keep every event under the event store's payload limit.
+ *
+ * @category limits
+ * @since 0.1.0
+ */
+export const limits = {
+  username: 32,
+  email: 254,
+  passwordMin: 8,
+  passwordMax: 256,
+  bio: 1_000,
+  image: 2_048,
+  title: 200,
+  description: 1_000,
+  body: 12_000,
+  tags: 10,
+  tag: 32,
+  comment: 5_000,
+  /** Largest `limit` of a list request. */
+  pageSize: 100,
+  /** Largest `offset` of a list request. */
+  offset: 100_000
+} as const
+
+const normalized = (f: (s: string) => string) =>
+  SchemaTransformation.transform({ decode: f, encode: (s: string) => s })
+
+const maxLength = (n: number) => Schema.isMaxLength(n, { message: `is too long (at most ${n} characters)` })
+
+/** A required text: not blank, at most `max` characters. */
+const text = (max: number) =>
+  Schema.String.check(
+    Schema.makeFilter((s: string) => s.trim() !== "", { message: "can't be blank" }),
+    maxLength(max)
+  )
+
+/**
+ * The username pattern: letters, digits (any script), combining marks, `_`
+ * and `-`, starting with a letter or a digit. Nothing a URL path treats
+ * specially, so every username can be looked up at `/api/profiles/<name>`.
+ *
+ * @category users
+ * @since 0.1.0
+ */
+export const usernamePattern = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_-]*$/u
+
+/**
+ * A username: normalized to Unicode NFC, 1 to {@link limits}`.username`
+ * code points of {@link usernamePattern}.
+ *
+ * @category users
+ * @since 0.1.0
+ */
+export const Username = Schema.String.pipe(Schema.decodeTo(
+  Schema.String.check(Schema.makeFilter((s: string) => {
+    if (s === "") return "can't be blank"
+    if ([...s].length > limits.username) return `is too long (at most ${limits.username} characters)`
+    if (!usernamePattern.test(s)) return "may hold only letters, digits, '_' and '-', and must start with a letter or a digit"
+    return true
+  })),
+  normalized((s) => s.normalize("NFC"))
+))
+
+/**
+ * The canonical form of an e-mail address: trimmed, NFC, lower case. Two
+ * addresses that differ only in case are the same account.
+ *
+ * @category users
+ * @since 0.1.0
+ */
+export const canonicalEmail = (email: string): string => email.trim().normalize("NFC").toLowerCase()
+
+/**
+ * An e-mail address, decoded to its {@link canonicalEmail} form.
+ *
+ * @category users
+ * @since 0.1.0
+ */
+export const Email = Schema.String.pipe(Schema.decodeTo(
+  Schema.String.check(
+    Schema.isNonEmpty({ message: "can't be blank" }),
+    maxLength(limits.email),
+    Schema.isPattern(/^[^\s@]+@[^\s@]+$/, { message: "is invalid" })
+  ),
+  normalized(canonicalEmail)
+))
+
+const Password = Schema.String.check(
+  Schema.isMinLength(limits.passwordMin, { message: `is too short (at least ${limits.passwordMin} characters)` }),
+  maxLength(limits.passwordMax)
+)
+
+/**
+ * A profile image: an absolute `http:` or `https:` URL, or `null` (an empty
+ * string clears it too).
+ *
+ * @category users
+ * @since 0.1.0
+ */
+export const Image = Schema.NullOr(Schema.String).pipe(Schema.decodeTo(
+  Schema.NullOr(Schema.String.check(
+    maxLength(limits.image),
+    Schema.makeFilter((s: string) => {
+      try {
+        const url = new URL(s)
+        return url.protocol === "http:" || url.protocol === "https:"
+      } catch {
+        return false
+      }
+    }, { message: "must be an http(s) URL" })
+  )),
+  SchemaTransformation.transform({
+    decode: (s: string | null) => (s === null || s.trim() === "" ? null : s.trim()),
+    encode: (s: string | null) => s
+  })
+))
+
+/**
+ * A tag: trimmed, NFC, 1 to {@link limits}`.tag` characters.
+ *
+ * @category articles
+ * @since 0.1.0
+ */
+export const Tag = Schema.String.pipe(Schema.decodeTo(
+  text(limits.tag),
+  normalized((s) => s.trim().normalize("NFC"))
+))
+
+const TagList = Schema.Array(Tag).check(
+  Schema.isMaxLength(limits.tags, { message: `has at most ${limits.tags} tags` })
+)
+
+/**
+ * A strict whole number in a query string (`"20"`, not `"2e1"`, `" 20"` or
+ * `""`), at most `max`.
+ *
+ * @category queries
+ * @since 0.1.0
+ */
+export const WholeNumber = (max: number) =>
+  Schema.String.check(
+    Schema.isPattern(/^(0|[1-9][0-9]{0,8})$/, { message: "must be a whole number" })
+  ).pipe(Schema.decodeTo(
+    Schema.Number.check(Schema.isLessThanOrEqualTo(max, { message: `must be at most ${max}` })),
+    SchemaTransformation.transform({ decode: (s: string) => Number(s), encode: (n: number) => String(n) })
+  ))
 
 /** @category users @since 0.1.0 */
 export const NewUserRequest = Schema.Struct({
-  user: Schema.Struct({ username: Required, email: Email, password: Required })
+  user: Schema.Struct({ username: Username, email: Email, password: Password })
 })
 
 /** @category users @since 0.1.0 */
 export const LoginRequest = Schema.Struct({
-  user: Schema.Struct({ email: Required, password: Required })
+  user: Schema.Struct({
+    email: Schema.String.check(Schema.isNonEmpty({ message: "can't be blank" }), maxLength(limits.email)),
+    password: Schema.String.check(Schema.isNonEmpty({ message: "can't be blank" }), maxLength(limits.passwordMax))
+  })
 })
 
 /** @category users @since 0.1.0 */
 export const UpdateUserRequest = Schema.Struct({
   user: Schema.Struct({
     email: Schema.optionalKey(Email),
-    username: Schema.optionalKey(Required),
-    password: Schema.optionalKey(Required),
-    bio: Schema.optionalKey(Schema.NullOr(Schema.String)),
-    image: Schema.optionalKey(Schema.NullOr(Schema.String))
+    username: Schema.optionalKey(Username),
+    password: Schema.optionalKey(Password),
+    bio: Schema.optionalKey(Schema.NullOr(Schema.String.check(maxLength(limits.bio)))),
+    image: Schema.optionalKey(Image)
   })
 })
 
@@ -77,35 +232,37 @@ export const MultipleArticlesResponse = Schema.Struct({ articles: Schema.Array(A
 /** @category articles @since 0.1.0 */
 export const NewArticleRequest = Schema.Struct({
   article: Schema.Struct({
-    title: Required,
-    description: Required,
-    body: Required,
-    tagList: Schema.optionalKey(Schema.Array(Schema.String))
+    title: text(limits.title),
+    description: text(limits.description),
+    body: text(limits.body),
+    tagList: Schema.optionalKey(TagList)
   })
 })
 
 /** @category articles @since 0.1.0 */
 export const UpdateArticleRequest = Schema.Struct({
   article: Schema.Struct({
-    title: Schema.optionalKey(Required),
-    description: Schema.optionalKey(Required),
-    body: Schema.optionalKey(Required)
+    title: Schema.optionalKey(text(limits.title)),
+    description: Schema.optionalKey(text(limits.description)),
+    body: Schema.optionalKey(text(limits.body))
   })
 })
 
 /** @category articles @since 0.1.0 */
-export const ListQuery = {
-  tag: Schema.optionalKey(Schema.String),
-  author: Schema.optionalKey(Schema.String),
-  favorited: Schema.optionalKey(Schema.String),
-  limit: Schema.optionalKey(Count),
-  offset: Schema.optionalKey(Count)
+export const PageQuery = {
+  limit: Schema.optionalKey(WholeNumber(limits.pageSize)),
+  offset: Schema.optionalKey(WholeNumber(limits.offset))
 }
 
 /** @category articles @since 0.1.0 */
-export const PageQuery = {
-  limit: Schema.optionalKey(Count),
-  offset: Schema.optionalKey(Count)
+export const ListQuery = {
+  tag: Schema.optionalKey(Schema.String.pipe(Schema.decodeTo(
+    Schema.String.check(maxLength(limits.tag)),
+    normalized((s) => s.trim().normalize("NFC"))
+  ))),
+  author: Schema.optionalKey(Schema.String.check(maxLength(limits.username * 2))),
+  favorited: Schema.optionalKey(Schema.String.check(maxLength(limits.username * 2))),
+  ...PageQuery
 }
 
 /** @category comments @since 0.1.0 */
@@ -124,7 +281,7 @@ export const SingleCommentResponse = Schema.Struct({ comment: Comment })
 export const MultipleCommentsResponse = Schema.Struct({ comments: Schema.Array(Comment) })
 
 /** @category comments @since 0.1.0 */
-export const NewCommentRequest = Schema.Struct({ comment: Schema.Struct({ body: Required }) })
+export const NewCommentRequest = Schema.Struct({ comment: Schema.Struct({ body: text(limits.comment) }) })
 
 /** @category tags @since 0.1.0 */
 export const TagsResponse = Schema.Struct({ tags: Schema.Array(Schema.String) })

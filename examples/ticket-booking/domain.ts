@@ -10,8 +10,8 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { DecisionModel, Event, Query } from "../../src/Dcb/index.ts"
-import { Command } from "../../src/Module/index.ts"
+import { DecisionModel, Event, Query } from "fairway/Dcb"
+import { Command } from "fairway/Module"
 
 /** @category events @since 0.1.0 */
 export const ConcertScheduled = Event.define("ConcertScheduled", {

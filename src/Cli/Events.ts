@@ -3,16 +3,23 @@
  * command line.
  *
  * The functions here work on the `EventStore` in context (the CLI provides
- * the in-memory demo store or a FoundationDB cluster); each event prints as
- * one line, or as one JSON object per line with `--json`.
+ * the app's store from `--app <module>` or `package.json`'s `fairway.app`,
+ * a FoundationDB cluster, or the in-memory demo store); each event prints as
+ * one line, or as one JSON object per line with `--json`, its payload as
+ * JSON (checked against the event's definition when the app defines it).
  *
  * @since 0.1.0
  */
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import * as DcbEvent from "../Dcb/Event.ts"
 import * as EventStore from "../Dcb/EventStore.ts"
 import * as Query from "../Dcb/Query.ts"
@@ -56,20 +63,54 @@ const payloadText = (data: Uint8Array): { readonly text: string } | { readonly b
 }
 
 /**
+ * The event definitions the app declares, by type: `--json` checks payloads
+ * against them. Empty by default (the payload is shown as stored).
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export const Definitions = Context.Reference<ReadonlyMap<string, DcbEvent.Any>>("fairway/Cli/Events/Definitions", {
+  defaultValue: () => new Map()
+})
+
+const jsonPayload = (
+  event: DcbEvent.SequencedEvent,
+  text: string,
+  definition: DcbEvent.Any | undefined
+): Record<string, unknown> => {
+  let parsed: { readonly value: unknown } | undefined
+  try {
+    parsed = text === "" ? undefined : { value: JSON.parse(text) }
+  } catch {
+    parsed = undefined
+  }
+  const checked = definition === undefined ? undefined : DcbEvent.syncDecoder(definition)?.(event)
+  const error = checked instanceof DcbEvent.EventDecodeError ? { payloadError: checked.reason } : {}
+  return parsed === undefined ? { data: text, ...error } : { payload: parsed.value, ...error }
+}
+
+/**
  * One event as one line: position, type, payload (UTF-8, or base64), tags.
- * With `json`, one JSON object.
+ * With `json`, one JSON object whose `payload` is the payload itself (JSON;
+ * `data` when the payload is text that is not JSON, `dataBase64` when it is
+ * not text), with `payloadError` when it does not decode through the event's
+ * definition (`definitions`, by type).
  *
  * @category formatting
  * @since 0.1.0
  */
-export const format = (event: DcbEvent.SequencedEvent, json: boolean): string => {
+export const format = (
+  event: DcbEvent.SequencedEvent,
+  json: boolean,
+  definitions?: ReadonlyMap<string, DcbEvent.Any>
+): string => {
   const payload = payloadText(event.data)
   if (json) {
     return JSON.stringify({
       position: event.position.toString(),
       type: event.type,
       tags: event.tags,
-      ...("text" in payload ? { data: payload.text } : { dataBase64: payload.base64 }),
+      ...("text" in payload ? jsonPayload(event, payload.text, definitions?.get(event.type)) : { dataBase64: payload.base64 }),
       ...(event.metadata !== undefined ? { metadata: event.metadata } : {}),
       recordedAt: event.recordedAt.epochMilliseconds
     })
@@ -85,7 +126,10 @@ export const format = (event: DcbEvent.SequencedEvent, json: boolean): string =>
  * @since 0.1.0
  */
 export interface ReadOptions extends Filter {
+  /** Only events after this position (exclusive). */
   readonly after?: SequencePosition.SequencePosition | undefined
+  /** Only events before this position (exclusive): with `backwards` and `limit`, the page just before it. */
+  readonly before?: SequencePosition.SequencePosition | undefined
   readonly limit?: number | undefined
   readonly backwards?: boolean | undefined
   readonly json?: boolean | undefined
@@ -100,9 +144,10 @@ export interface ReadOptions extends Filter {
 export const read = (options: ReadOptions): Effect.Effect<void, EventStore.ReadError, EventStore.EventStore> =>
   EventStore.read(toQuery(options), {
     ...(options.after !== undefined ? { after: options.after } : {}),
+    ...(options.before !== undefined ? { before: options.before } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.backwards === true ? { backwards: true } : {})
-  }).pipe(Stream.runForEach((event) => Console.log(format(event, options.json === true))))
+  }).pipe(printEach(options.json === true))
 
 /**
  * Options of {@link tail}.
@@ -129,8 +174,19 @@ export const tail = (options: TailOptions): Effect.Effect<void, EventStore.ReadE
     const after = options.after ?? Option.getOrUndefined(yield* EventStore.head)
     const live = EventStore.subscribe(toQuery(options), after !== undefined ? { after } : undefined)
     const stream = options.count !== undefined ? Stream.take(live, options.count) : live
-    yield* Stream.runForEach(stream, (event) => Console.log(format(event, options.json === true)))
+    // on stderr: stdout holds only events (one JSON object per line with --json)
+    yield* Console.error(
+      `waiting for new events after ${after === undefined ? "the start of the log" : `#${after}`}` +
+        `${options.count !== undefined ? ` (stopping after ${options.count})` : ""}; Ctrl-C to stop`
+    )
+    yield* printEach(options.json === true)(stream)
   })
+
+const printEach = (json: boolean) => <E, R>(stream: Stream.Stream<DcbEvent.SequencedEvent, E, R>) =>
+  Effect.flatMap(
+    Effect.service(Definitions),
+    (definitions) => Stream.runForEach(stream, (event) => Console.log(format(event, json, definitions)))
+  )
 
 /**
  * The statistics of a store.
@@ -239,3 +295,88 @@ export const layerDemo: Layer.Layer<EventStore.EventStore> = Layer.effect(
     return store
   })
 )
+
+// -- the app's store ------------------------------------------------------------
+
+/**
+ * The app module given to `--app` (or `package.json`'s `fairway.app`) cannot
+ * be used: missing, failing to load, or not exporting a `layer`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AppModuleInvalid extends Schema.TaggedError<AppModuleInvalid>()("AppModuleInvalid", {
+  module: Schema.String,
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {
+  override get message(): string {
+    return `app module ${this.module}: ${this.reason}`
+  }
+}
+
+/**
+ * The app module of a project: `fairway.app` in the `package.json` of `dir`
+ * (resolved against it), if any.
+ *
+ * @category app
+ * @since 0.1.0
+ */
+export const appFromPackageJson = (dir: string): string | undefined => {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { fairway?: { app?: unknown } }
+    return typeof pkg.fairway?.app === "string" ? path.resolve(dir, pkg.fairway.app) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// event definitions among a module's exports (and the namespaces it re-exports)
+const definitionsOf = (exports: Readonly<Record<string, unknown>>): ReadonlyMap<string, DcbEvent.Any> => {
+  const found = new Map<string, DcbEvent.Any>()
+  const visit = (value: unknown, depth: number) => {
+    if (DcbEvent.isDefinition(value)) found.set(value.type, value)
+    else if (depth > 0 && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const v of Object.values(value)) visit(v, depth - 1)
+    } else if (depth > 0 && Array.isArray(value)) for (const v of value) visit(v, depth - 1)
+  }
+  for (const value of Object.values(exports)) visit(value, 2)
+  return found
+}
+
+/**
+ * The store of an app: its module (a path) exports `layer`, a `Layer` that
+ * provides the `EventStore` (with whatever else the app runs on), and the
+ * event definitions it exports are used to check payloads. Importing it
+ * registers the app's modules, as when the app starts.
+ *
+ * @example
+ * ```ts partial
+ * // src/app.ts, named by `"fairway": { "app": "src/app.ts" }` in package.json
+ * export * from "./events.ts"
+ * export const layer = FoundationDb.layer({ modules: Registry.registered() })
+ * ```
+ *
+ * @category app
+ * @since 0.1.0
+ */
+export const layerApp = (module: string): Layer.Layer<EventStore.EventStore, unknown> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const file = path.resolve(module)
+    if (!fs.existsSync(file)) return yield* new AppModuleInvalid({ module, reason: "no such file" })
+    const exports = yield* Effect.tryPromise({
+      try: () => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>,
+      catch: (cause) => new AppModuleInvalid({ module, reason: `it does not load (${String(cause)})`, cause })
+    })
+    const layer = exports.layer
+    if (!Layer.isLayer(layer)) {
+      return yield* new AppModuleInvalid({
+        module,
+        reason: "it exports no `layer` (a Layer providing the EventStore, e.g. FoundationDb.layer({ modules }))"
+      })
+    }
+    return Layer.merge(
+      layer as Layer.Layer<EventStore.EventStore, unknown>,
+      Layer.succeed(Definitions, definitionsOf(exports))
+    )
+  }))

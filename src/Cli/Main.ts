@@ -5,22 +5,37 @@
  *   writes a module file and its test, and regenerates the modules index;
  *   `fairway generate index` only regenerates the index.
  * - `fairway events read|tail|stats [--type T]… [--tag t]…`: the event log of
- *   the in-memory demo store (default) or of a FoundationDB cluster
- *   (`--cluster-file <path>`, `--prefix <name>`).
+ *   the app's store (`--app <module>`, or `"fairway": { "app": … }` in the
+ *   current directory's package.json: a module exporting `layer`), of a
+ *   FoundationDB cluster (`--cluster-file <path>`, `--prefix <name>`), or of
+ *   the in-memory demo store (the default, said on stderr).
+ * - `fairway dead-letters --view <name> [--version n] | --automation <name>`:
+ *   the events a view or an automation parked after its retries.
+ * - `fairway studio [--port 4000] [--store memory|simulator|fdb]`: serves
+ *   Fairway Studio on 127.0.0.1 (see `src/Studio/Cli.ts`).
+ *
+ * A user error (a module that exists, a bad name, a bad flag value, a
+ * missing FoundationDB client…) prints one line on stderr and exits with
+ * code 1; `--verbose` also prints its cause.
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Runtime from "effect/Runtime"
+import * as Stdio from "effect/Stdio"
+import { Argument, CliError, Command, Flag, GlobalFlag } from "effect/cli"
 import type * as EventStore from "../Dcb/EventStore.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as EventStoreFdb from "../Fdb/EventStoreFdb.ts"
 import * as FdbDatabase from "../Fdb/FdbDatabase.ts"
+import * as DeadLetters from "./DeadLetters.ts"
 import * as Events from "./Events.ts"
 import * as Generate from "./Generate.ts"
+import * as StudioCli from "../Studio/Cli.ts"
 
 /**
  * The CLI's version.
@@ -29,6 +44,66 @@ import * as Generate from "./Generate.ts"
  * @since 0.1.0
  */
 export const version = "0.1.0"
+
+// -- errors -------------------------------------------------------------------
+
+/**
+ * `--verbose`: on an error, also print its cause (the underlying error and
+ * where it happened).
+ *
+ * @category flags
+ * @since 0.1.0
+ */
+export const Verbose = GlobalFlag.Setting("verbose")({
+  flag: Flag.Boolean("verbose").pipe(
+    Flag.withDescription("On an error, also print its cause"),
+    Flag.withDefault(false)
+  )
+})
+
+/**
+ * The one line a failure prints: the error's message (tagged errors carry
+ * theirs), or its tag.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const describeError = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    const e = error as { readonly message?: unknown; readonly _tag?: unknown }
+    if (typeof e.message === "string" && e.message !== "") return e.message.split("\n")[0]!
+    if (typeof e._tag === "string") return e._tag
+  }
+  return String(error)
+}
+
+/**
+ * Reports a failed run as a user sees it: `fairway: <message>` on stderr, the
+ * cause too with `verbose`, then fails with the same error, marked so that
+ * the runtime does not log it again (exit code 1). Errors of the command line itself (an unknown flag, a
+ * bad value…) are already shown by `effect/cli` with the help; a defect says
+ * it is one.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const reportErrors = (verbose: boolean) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.catchCause(effect, (cause) => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+    const failure = Cause.findErrorOption(cause)
+    if (Option.isSome(failure) && CliError.isCliError(failure.value)) return Effect.failCause(cause)
+    const line = Option.isSome(failure)
+      ? describeError(failure.value)
+      : `unexpected error: ${describeError(Cause.squash(cause))}`
+    return Effect.gen(function*() {
+      yield* Console.error(`fairway: ${line}${verbose ? "" : " (--verbose for the cause)"}`)
+      if (verbose) yield* Console.error(Cause.pretty(cause))
+      // reported: the runtime only sets the exit code (as effect/cli does for errors it shows)
+      const squashed = Cause.squash(cause)
+      if (typeof squashed === "object" && squashed !== null) Object.assign(squashed, { [Runtime.errorReported]: false })
+      return yield* Effect.failCause(cause)
+    })
+  })
 
 // -- generate -----------------------------------------------------------------
 
@@ -83,8 +158,14 @@ export const generate = Command.make("generate").pipe(
 // -- events -------------------------------------------------------------------
 
 const storeFlags = {
+  app: Flag.String("app").pipe(
+    Flag.withDescription(
+      "The app's module: it exports `layer`, its store (default: package.json's fairway.app, if any)"
+    ),
+    Flag.optional
+  ),
   clusterFile: Flag.String("cluster-file").pipe(
-    Flag.withDescription("A FoundationDB cluster file (default: the in-memory demo store)"),
+    Flag.withDescription("A FoundationDB cluster file (default: the app's store, else the in-memory demo store)"),
     Flag.optional
   ),
   prefix: Flag.String("prefix").pipe(Flag.withDescription("The store's prefix name on FoundationDB"), Flag.optional)
@@ -102,21 +183,29 @@ const position = (name: string, description: string) =>
   )
 
 /**
- * The event store the `events` commands run on: the demo store, or the
- * store of a FoundationDB cluster.
+ * The event store the `events` commands run on: the store of a FoundationDB
+ * cluster (`clusterFile`), the app's (`app`, else `fairway.app` in the
+ * package.json of the current directory), or the demo store (said on stderr).
  *
  * @category layers
  * @since 0.1.0
  */
 export const storeLayer = (options: {
+  readonly app?: Option.Option<string> | undefined
   readonly clusterFile: Option.Option<string>
   readonly prefix: Option.Option<string>
-}): Layer.Layer<EventStore.EventStore, unknown> =>
-  Option.isNone(options.clusterFile)
-    ? Events.layerDemo
-    : EventStoreFdb.layer(Option.isSome(options.prefix) ? { prefix: options.prefix.value } : undefined).pipe(
+}): Layer.Layer<EventStore.EventStore, unknown> => {
+  if (Option.isSome(options.clusterFile)) {
+    return EventStoreFdb.layer(Option.isSome(options.prefix) ? { prefix: options.prefix.value } : undefined).pipe(
       Layer.provide(FdbDatabase.layer({ clusterFile: options.clusterFile.value }))
     )
+  }
+  const app = Option.getOrUndefined(options.app ?? Option.none()) ?? Events.appFromPackageJson(process.cwd())
+  if (app !== undefined) return Events.layerApp(app)
+  return Events.layerDemo.pipe(Layer.tap(() =>
+    Console.error("(the demo store: pass --app <module> or --cluster-file <path> for your own)")
+  ))
+}
 
 const filterOf = (input: { readonly types: ReadonlyArray<string>; readonly tags: ReadonlyArray<string> }) => ({
   types: input.types,
@@ -127,12 +216,14 @@ const read = Command.make("read", {
   ...storeFlags,
   ...filterFlags,
   after: position("after", "Only events after this position"),
+  before: position("before", "Only events before this position (with --backwards --limit n: the page before it)"),
   limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many events"), Flag.optional),
   backwards: Flag.Boolean("backwards").pipe(Flag.withDescription("Newest first"), Flag.withDefault(false))
 }, (input) =>
   Events.read({
     ...filterOf(input),
     after: Option.getOrUndefined(input.after),
+    before: Option.getOrUndefined(input.before),
     limit: Option.getOrUndefined(input.limit),
     backwards: input.backwards,
     json: input.json
@@ -169,6 +260,32 @@ export const events = Command.make("events").pipe(
 )
 
 /**
+ * `fairway dead-letters --view <name> [--version n] | --automation <name>`:
+ * the events a view or an automation parked (see `DeadLetters`).
+ *
+ * @category commands
+ * @since 0.1.0
+ */
+export const deadLetters = Command.make("dead-letters", {
+  app: storeFlags.app,
+  clusterFile: storeFlags.clusterFile,
+  prefix: storeFlags.prefix,
+  view: Flag.String("view").pipe(Flag.withDescription("A view's name"), Flag.optional),
+  version: Flag.Int("version").pipe(Flag.withDescription("The view's version (default: the active one)"), Flag.optional),
+  automation: Flag.String("automation").pipe(Flag.withDescription("An automation's name"), Flag.optional),
+  json: filterFlags.json
+}, (input) =>
+  DeadLetters.list({
+    view: Option.getOrUndefined(input.view),
+    version: Option.getOrUndefined(input.version),
+    automation: Option.getOrUndefined(input.automation),
+    json: input.json
+  })).pipe(
+    Command.withDescription("List the events a view or an automation parked after its retries"),
+    Command.provide((input) => DeadLetters.storesLayer(input))
+  )
+
+/**
  * The `fairway` root command.
  *
  * @category commands
@@ -176,16 +293,20 @@ export const events = Command.make("events").pipe(
  */
 export const fairway = Command.make("fairway").pipe(
   Command.withDescription("Fairway: event sourcing with Dynamic Consistency Boundaries"),
-  Command.withSubcommands([generate, events])
+  Command.withGlobalFlags([Verbose]),
+  Command.withSubcommands([generate, events, deadLetters, StudioCli.command])
 )
 
 /**
- * Runs the CLI on arguments (without the `node` and script prefix).
+ * Runs the CLI on arguments (without the `node` and script prefix). A user
+ * error is reported as one line on stderr (see {@link reportErrors}) and
+ * fails the run.
  *
  * @category running
  * @since 0.1.0
  */
-export const run = Command.runWith(fairway, { version })
+export const run = (args: ReadonlyArray<string>) =>
+  Command.runWith(fairway, { version })(args).pipe(reportErrors(args.includes("--verbose")))
 
 /**
  * Runs the CLI on the process's arguments (as `bin/fairway.ts` does).
@@ -193,4 +314,4 @@ export const run = Command.runWith(fairway, { version })
  * @category running
  * @since 0.1.0
  */
-export const main = Command.run(fairway, { version })
+export const main = Effect.flatMap(Stdio.Stdio.use((stdio) => stdio.args), run)

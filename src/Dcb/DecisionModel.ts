@@ -12,6 +12,13 @@
  * Appending with that condition fails when any event that would have changed
  * one of the states was appended after the read.
  *
+ * When a read depends on the state of another ("the cart, then the prices of
+ * exactly its products"), compose them with {@link bind} or {@link andThen}:
+ * the model reads in turn, and {@link read} returns one append condition per
+ * read (`conditions`, each with that read's query and last position), which
+ * the append must carry together (`EventStore.append(events, { conditions })`;
+ * `Command` does).
+ *
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
@@ -50,6 +57,8 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as AppendCondition from "./AppendCondition.ts"
 import * as Event from "./Event.ts"
@@ -83,20 +92,30 @@ export type TypeId = typeof TypeId
 export type DecodeCache = Map<Event.Any, Event.Decoded<string, unknown>>
 
 /**
- * A decision model: a projection ({@link make}, {@link makeRaw}) or several
- * combined ({@link combine}). `query` is what it reads; `step` folds one
- * stored event into the state (ignoring events that are not its own).
+ * A decision model: a projection ({@link make}, {@link makeRaw}), several
+ * combined ({@link combine}), or a **dependent** model ({@link andThen},
+ * {@link bind}, {@link map}, or {@link combine} over a dependent part) whose
+ * later reads are built from the state of earlier ones.
+ *
+ * For a model of one read, `query` is what it reads and `step` folds one
+ * stored event into the state (ignoring events that are not its own). A
+ * dependent model ({@link isDependent}) is read with {@link read} only: its
+ * `query` is the query of its first read, and its `initial` and `step` are
+ * not a fold of anything (`step` dies).
  *
  * @category models
  * @since 0.1.0
  */
 export interface DecisionModel<State> {
   readonly [TypeId]: TypeId
-  /** What the model reads: for a combined model, the union of its parts' queries. */
+  /**
+   * What the model reads: for a combined model, the union of its parts'
+   * queries; for a dependent model, what its first read reads.
+   */
   readonly query: Query.Query
-  /** The state before any event. */
+  /** The state before any event (a model of one read). */
   readonly initial: State
-  /** Folds one stored event into the state; events the model does not handle leave it unchanged. */
+  /** Folds one stored event into the state; events the model does not handle leave it unchanged (a model of one read). */
   readonly step: (
     state: State,
     event: Event.SequencedEvent,
@@ -113,9 +132,19 @@ export interface DecisionModel<State> {
 export type StateOf<M> = M extends DecisionModel<infer S> ? S : never
 
 /**
- * What {@link read} returns: the state, the append condition that protects a
+ * What {@link read} returns: the state, the append conditions that protect a
  * decision taken on it, and the position of the last event read (`undefined`
  * when none matched).
+ *
+ * - `conditions`: one per read the model made, each with that read's query
+ *   and the last position that read saw. Append with `{ conditions }`: exact
+ *   for every model (no lost conflict, no false one from reading at
+ *   different times).
+ * - `condition`: one condition. For a model of one read it is that read's
+ *   (the same as `conditions[0]`). For a dependent model it is the union of
+ *   every read's query after the head as of the first read: never a lost
+ *   conflict, but an event matching any of the queries that lands while the
+ *   reads run fails it (a retry) — prefer `conditions`.
  *
  * @category models
  * @since 0.1.0
@@ -123,6 +152,7 @@ export type StateOf<M> = M extends DecisionModel<infer S> ? S : never
 export interface ReadResult<State> {
   readonly state: State
   readonly condition: AppendCondition.AppendCondition
+  readonly conditions: ReadonlyArray<AppendCondition.AppendCondition>
   readonly position: SequencePosition.SequencePosition | undefined
 }
 
@@ -134,6 +164,128 @@ export interface ReadResult<State> {
  */
 export const isDecisionModel = (u: unknown): u is DecisionModel<unknown> =>
   typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
+
+// -----------------------------------------------------------------------------
+// Plans: the reads of a model, each built from the state of the previous ones
+// -----------------------------------------------------------------------------
+
+// A model's plan: done with a state, or one read (of a model of one read) and what follows from its state.
+type Plan<State> =
+  | { readonly _tag: "Done"; readonly state: State }
+  | { readonly _tag: "Read"; readonly model: DecisionModel<any>; readonly next: (state: any) => Plan<State> }
+
+const planned: unique symbol = Symbol("fairway/Dcb/DecisionModel/plan")
+
+interface Dependent<State> extends DecisionModel<State> {
+  readonly [planned]: () => Plan<State>
+}
+
+/**
+ * Whether a model is dependent: it reads more than once, a later read's
+ * query built from the state of the earlier ones ({@link andThen},
+ * {@link bind}, {@link map}, or {@link combine} over such a model).
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isDependent = (model: DecisionModel<any>): boolean => planned in model
+
+const done = <State>(state: State): Plan<State> => ({ _tag: "Done", state })
+
+const planOf = <State>(model: DecisionModel<State>): Plan<State> =>
+  planned in model ? (model as Dependent<State>)[planned]() : { _tag: "Read", model, next: done }
+
+const flatMapPlan = <A, B>(plan: Plan<A>, f: (a: A) => Plan<B>): Plan<B> =>
+  plan._tag === "Done" ? f(plan.state) : { _tag: "Read", model: plan.model, next: (s) => flatMapPlan(plan.next(s), f) }
+
+const dependentStep = (): never => {
+  throw new Error("a dependent decision model is read with DecisionModel.read; it has no event-by-event fold")
+}
+
+const dependent = <State>(query: Query.Query, plan: () => Plan<State>): DecisionModel<State> => {
+  const model: Dependent<State> = {
+    [TypeId]: TypeId,
+    query,
+    initial: undefined as State,
+    step: () => Effect.sync(dependentStep),
+    [planned]: plan
+  }
+  return model
+}
+
+/**
+ * A dependent model: read `self`, then the model `f` builds from its state;
+ * the state is the second model's. Each read contributes its own append
+ * condition ({@link ReadResult}`.conditions`), so the append is exact however
+ * far apart the reads are. {@link bind} keeps the states of both.
+ *
+ * @example
+ * ```ts
+ * import { DecisionModel } from "fairway/Dcb"
+ *
+ * // the user's team, then that team's quota
+ * const quota = (userId: string) => DecisionModel.andThen(teamOf(userId), (teamId) => teamQuota(teamId))
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const andThen: {
+  <A, B>(f: (state: A) => DecisionModel<B>): (self: DecisionModel<A>) => DecisionModel<B>
+  <A, B>(self: DecisionModel<A>, f: (state: A) => DecisionModel<B>): DecisionModel<B>
+} = dual(2, <A, B>(self: DecisionModel<A>, f: (state: A) => DecisionModel<B>): DecisionModel<B> =>
+  dependent(self.query, () => flatMapPlan(planOf(self), (a) => planOf(f(a)))))
+
+/**
+ * A model whose state is `f` of another's (same reads, same conditions).
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const map: {
+  <A, B>(f: (state: A) => B): (self: DecisionModel<A>) => DecisionModel<B>
+  <A, B>(self: DecisionModel<A>, f: (state: A) => B): DecisionModel<B>
+} = dual(2, <A, B>(self: DecisionModel<A>, f: (state: A) => B): DecisionModel<B> =>
+  dependent(self.query, () => flatMapPlan(planOf(self), (a) => done(f(a)))))
+
+/**
+ * Adds a field to a model whose state is a record: after reading `self`,
+ * reads the model `f` builds from its state, and puts that model's state
+ * under `name`. Each read contributes its own append condition.
+ *
+ * @example
+ * ```ts
+ * import { DecisionModel } from "fairway/Dcb"
+ *
+ * // read the order, then the prices of exactly the products on it
+ * const model = DecisionModel.bind(
+ *   DecisionModel.combine({ order: order("o1") }),
+ *   "prices",
+ *   ({ order }) => prices(order.productIds)
+ * )
+ * // DecisionModel<{ readonly order: Order; readonly prices: Prices }>
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const bind: {
+  <N extends string, A extends object, B>(
+    name: Exclude<N, keyof A>,
+    f: (state: A) => DecisionModel<B>
+  ): (self: DecisionModel<A>) => DecisionModel<{ readonly [K in keyof A | N]: K extends keyof A ? A[K] : B }>
+  <A extends object, N extends string, B>(
+    self: DecisionModel<A>,
+    name: Exclude<N, keyof A>,
+    f: (state: A) => DecisionModel<B>
+  ): DecisionModel<{ readonly [K in keyof A | N]: K extends keyof A ? A[K] : B }>
+} = dual(3, <A extends object, N extends string, B>(
+  self: DecisionModel<A>,
+  name: N,
+  f: (state: A) => DecisionModel<B>
+): DecisionModel<any> =>
+  dependent(self.query, () =>
+    flatMapPlan(planOf(self), (a) => flatMapPlan(planOf(f(a)), (b) => done({ ...a, [name]: b })))))
 
 // The synchronous fold of the models made here (absent on a model whose
 // definitions cannot decode synchronously, or built by hand): the next state,
@@ -296,6 +448,10 @@ export const combine = <const Models extends Record<string, DecisionModel<any>>>
   type State = { readonly [K in keyof Models]: StateOf<Models[K]> }
   const keys = Object.keys(models)
   const parts = keys.map((key) => models[key]! as Folding<unknown>)
+  if (parts.some(isDependent)) {
+    // read in rounds: each round reads the current read of every part still reading, with one union query
+    return dependent(Query.unionAll(parts.map((part) => part.query)), () => zipPlans(keys, parts.map(planOf))) as any
+  }
   const initial: Record<string, unknown> = {}
   for (let i = 0; i < keys.length; i++) initial[keys[i]!] = parts[i]!.initial
   const query = Query.unionAll(parts.map((part) => part.query))
@@ -362,35 +518,113 @@ export const combine = <const Models extends Record<string, DecisionModel<any>>>
 export const read = <State>(
   model: DecisionModel<State>
 ): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError, EventStore.EventStore> =>
-  Effect.withSpan(Effect.flatMap(EventStore.EventStore, (store) => readFrom(store, model)), "DecisionModel.read", spanOptions)
+  Effect.withSpan(Effect.flatMap(EventStore.EventStore, (store) => readModel(store, model)), "DecisionModel.read", spanOptions)
 
-const spanOptions = { captureStackTrace: false } as const
+/** Combines the plans of the parts of a `combine`: one read per round, for the parts still reading. */
+const zipPlans = (keys: ReadonlyArray<string>, plans: ReadonlyArray<Plan<unknown>>): Plan<Record<string, unknown>> => {
+  const reading: Record<string, DecisionModel<any>> = {}
+  let any = false
+  for (let i = 0; i < keys.length; i++) {
+    const plan = plans[i]!
+    if (plan._tag === "Read") {
+      reading[keys[i]!] = plan.model
+      any = true
+    }
+  }
+  if (!any) {
+    const state: Record<string, unknown> = {}
+    for (let i = 0; i < keys.length; i++) state[keys[i]!] = (plans[i] as { readonly state: unknown }).state
+    return done(state)
+  }
+  return {
+    _tag: "Read",
+    model: combine(reading),
+    next: (states: Record<string, unknown>) =>
+      zipPlans(keys, plans.map((plan, i) => (plan._tag === "Read" ? plan.next(states[keys[i]!]) : plan)))
+  }
+}
 
-const readFrom = <State>(
+/** Reads any model: one read for a model of one read, else its reads in turn, each built from the state so far. */
+const readModel = <State>(
   store: EventStore.EventStoreShape,
   model: DecisionModel<State>
 ): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError> => {
+  if (!isDependent(model)) return readFrom(store, model)
+  return Effect.gen(function* () {
+    // the head before the first read: the `after` of the single, merged `condition`
+    const head = yield* store.head
+    let plan = planOf(model)
+    const conditions: Array<AppendCondition.AppendCondition> = []
+    const queries: Array<Query.Query> = []
+    let position: SequencePosition.SequencePosition | undefined
+    while (plan._tag === "Read") {
+      const result = yield* readFrom(store, plan.model)
+      conditions.push(result.condition)
+      queries.push(plan.model.query)
+      if (result.position !== undefined && (position === undefined || result.position > position)) position = result.position
+      plan = plan.next(result.state)
+    }
+    const condition = conditions.length === 1
+      ? conditions[0]!
+      : AppendCondition.make(Query.unionAll(queries), Option.getOrUndefined(head))
+    return { state: plan.state, condition, conditions, position }
+  })
+}
+
+const spanOptions = { captureStackTrace: false } as const
+
+/**
+ * Reads a model on from a known point: `state` is the model folded over every
+ * matching event up to `position` (as a previous read returned them); only
+ * the events after `position` are read and folded. Used by the decision
+ * model cache (`fairway/Module/DecisionCache`).
+ *
+ * @internal
+ */
+export const readAfter = <State>(
+  store: EventStore.EventStoreShape,
+  model: DecisionModel<State>,
+  state: State,
+  position: SequencePosition.SequencePosition | undefined
+): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError> =>
+  // a dependent model's state is no fold of one query: read it whole
+  isDependent(model) ? readModel(store, model) : readFrom(store, model, state, position)
+
+const readFrom = <State>(
+  store: EventStore.EventStoreShape,
+  model: DecisionModel<State>,
+  initial: State = model.initial,
+  after?: SequencePosition.SequencePosition | undefined
+): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError> => {
   const f = (model as Folding<State>)[fold]?.run
+  const events = after === undefined ? store.read(model.query) : store.read(model.query, { after })
   if (f === undefined) {
     return Effect.suspend(() => {
-      let position: SequencePosition.SequencePosition | undefined
+      let position: SequencePosition.SequencePosition | undefined = after
       return Effect.map(
-        Stream.runFoldEffect(store.read(model.query), () => model.initial, (state, event: Event.SequencedEvent) => {
+        Stream.runFoldEffect(events, () => initial, (state, event: Event.SequencedEvent) => {
           position = event.position
           return model.step(state, event, new Map())
         }),
-        (state): ReadResult<State> => ({ state, condition: AppendCondition.make(model.query, position), position })
+        (state): ReadResult<State> => single(state, AppendCondition.make(model.query, position), position)
       )
     })
   }
   return Effect.suspend(() => {
-    const acc = new Accumulator(model.initial, f)
-    return Effect.flatMap(Stream.runFold(store.read(model.query), () => acc, step), (acc) =>
+    const acc = new Accumulator(initial, f)
+    acc.position = after
+    return Effect.flatMap(Stream.runFold(events, () => acc, step), (acc) =>
       acc.failure !== undefined
         ? Effect.fail(acc.failure)
-        : Effect.succeed({ state: acc.state, condition: AppendCondition.make(model.query, acc.position), position: acc.position }))
+        : Effect.succeed(single(acc.state, AppendCondition.make(model.query, acc.position), acc.position)))
   })
 }
+
+const single = <State>(
+  state: State,
+  condition: AppendCondition.AppendCondition,
+  position: SequencePosition.SequencePosition | undefined
+): ReadResult<State> => ({ state, condition, conditions: [condition], position })
 
 class Accumulator<State> {
   state: State

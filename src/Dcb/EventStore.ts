@@ -2,6 +2,11 @@
  * The `EventStore` service: one log of tagged events, read by query and
  * appended to under an append condition.
  *
+ * An append may carry several conditions (`conditions`, one per read a
+ * decision made, each after its own position); a read takes an exclusive
+ * window (`after`, `before`) and a direction (`backwards`), so a log pages
+ * forwards with `after` and backwards with `before`.
+ *
  * Every backend implements the same contract (checked by the conformance
  * suite in `test/conformance`): {@link layerMemory} here, and the
  * FoundationDB layer in `fairway/Fdb`. Programs depend on the service only, so
@@ -55,6 +60,13 @@ export interface AppendOptions {
   /** Fail, writing nothing, if an event matching this condition exists. */
   readonly condition?: AppendCondition.AppendCondition | undefined
   /**
+   * Several conditions, one per read a decision made (each with its own query
+   * and its own `after`): the append fails, writing nothing, if any of them
+   * fails. With `condition` too, `condition` counts as the first (index 0).
+   * At most {@link limits}`.maxConditionsPerAppend`.
+   */
+  readonly conditions?: ReadonlyArray<AppendCondition.AppendCondition> | undefined
+  /**
    * Makes the append idempotent: appending again with the same id returns the
    * first append's position and writes nothing.
    */
@@ -70,6 +82,12 @@ export interface AppendOptions {
 export interface ReadOptions {
   /** Only events strictly after this position (exclusive, like the append condition's). */
   readonly after?: SequencePosition.SequencePosition | undefined
+  /**
+   * Only events strictly before this position (exclusive). With `after`, the
+   * read is the window between the two. With `backwards: true` and `limit`:
+   * the `limit` events just before `before`, newest first (a page back).
+   */
+  readonly before?: SequencePosition.SequencePosition | undefined
   /** At most this many events (a positive integer). */
   readonly limit?: number | undefined
   /** Newest first. */
@@ -92,8 +110,13 @@ export interface SubscribeOptions {
 // -----------------------------------------------------------------------------
 
 /**
- * The append condition failed: an event matching `query` exists after
+ * An append condition failed: an event matching its `query` exists after its
  * `after`. Nothing was written. Re-read and decide again.
+ *
+ * `conditionIndex` says which condition failed (its index among the append's
+ * conditions, `condition` first; 0 for an append with one condition) and
+ * `conflictingPosition` the first event that made it fail. When several
+ * conditions fail, the one with the lowest index is reported.
  *
  * @category errors
  * @since 0.1.0
@@ -101,11 +124,31 @@ export interface SubscribeOptions {
 export class AppendConditionFailed extends Schema.TaggedError<AppendConditionFailed>()("AppendConditionFailed", {
   query: Query.QuerySchema,
   after: Schema.optionalKey(SequencePosition.SequencePosition),
-  conflictingPosition: SequencePosition.SequencePosition
+  conflictingPosition: SequencePosition.SequencePosition,
+  conditionIndex: Schema.Int
 }) {
   override get message(): string {
-    return `append condition failed: event at position ${this.conflictingPosition} matches the condition's query` +
-      (this.after === undefined ? "" : ` after position ${this.after}`)
+    return `append condition ${this.conditionIndex} failed: event at position ${this.conflictingPosition} matches ` +
+      `the condition's query` + (this.after === undefined ? "" : ` after position ${this.after}`)
+  }
+}
+
+/**
+ * Checking an append condition would read more index entries than the
+ * backend allows in one transaction (FoundationDB: a query item of three or
+ * more tags whose tag pairs are all very common, see `docs/fdb-layout.md`).
+ * Nothing was written. Narrow the condition's query, or tag the events so
+ * that the item needs at most two tags.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ConditionTooBroad extends Schema.TaggedError<ConditionTooBroad>()("ConditionTooBroad", {
+  conditionIndex: Schema.Int,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `append condition ${this.conditionIndex}: ${this.reason}`
   }
 }
 
@@ -200,6 +243,7 @@ export class StorageError extends Schema.TaggedError<StorageError>()("StorageErr
  */
 export type AppendError =
   | AppendConditionFailed
+  | ConditionTooBroad
   | InvalidEvent
   | InvalidAppend
   | Query.InvalidQuery
@@ -326,7 +370,9 @@ export const limits = {
   /** Most payload bytes in one append. */
   maxAppendBytes: 8_000_000,
   /** Longest append id. */
-  maxAppendIdLength: 256
+  maxAppendIdLength: 256,
+  /** Most append conditions on one append (`condition` and `conditions` together). */
+  maxConditionsPerAppend: 64
 } as const
 
 /**
@@ -366,11 +412,75 @@ export const validateAppend = (
   if (appendId !== undefined && appendId.length > limits.maxAppendIdLength) {
     return new InvalidAppend({ reason: `an append id is at most ${limits.maxAppendIdLength} characters` })
   }
+  if (appendId !== undefined && !isWellFormed(appendId)) {
+    return new InvalidAppend({ reason: "an append id is not well-formed UTF-16 (a lone surrogate)" })
+  }
   if (options?.condition !== undefined) {
-    const error = Query.invalidReason(options.condition.failIfEventsMatch)
+    const error = invalidCondition(options.condition)
     if (error !== undefined) return error
-    if (!isPositionOrUndefined(options.condition.after)) {
-      return new InvalidAppend({ reason: `the condition's after must be a sequence position, got ${String(options.condition.after)}` })
+  }
+  const conditions = options?.conditions
+  if (conditions !== undefined) {
+    if (!Array.isArray(conditions)) return new InvalidAppend({ reason: "conditions must be an array of append conditions" })
+    const count = conditions.length + (options?.condition !== undefined ? 1 : 0)
+    if (count > limits.maxConditionsPerAppend) {
+      return new InvalidAppend({
+        reason: `an append has at most ${limits.maxConditionsPerAppend} conditions, got ${count}`
+      })
+    }
+    for (const condition of conditions) {
+      const error = invalidCondition(condition)
+      if (error !== undefined) return error
+    }
+  }
+  return undefined
+}
+
+/** Why a condition is invalid (a bad query, an `after` that is not a position), or `undefined`. */
+const invalidCondition = (condition: AppendCondition.AppendCondition): InvalidAppend | Query.InvalidQuery | undefined => {
+  if (condition === null || typeof condition !== "object") {
+    return new InvalidAppend({ reason: "an append condition must be an object" })
+  }
+  const error = Query.invalidReason(condition.failIfEventsMatch) ?? illFormedQuery(condition.failIfEventsMatch)
+  if (error !== undefined) return error
+  if (!isPositionOrUndefined(condition.after)) {
+    return new InvalidAppend({ reason: `the condition's after must be a sequence position, got ${String(condition.after)}` })
+  }
+  return undefined
+}
+
+/**
+ * The conditions of an append, in order: `condition` first, then each of
+ * `conditions` (the indexes {@link AppendConditionFailed} reports).
+ *
+ * @category validation
+ * @since 0.1.0
+ */
+export const conditionsOf = (options?: AppendOptions): ReadonlyArray<AppendCondition.AppendCondition> => {
+  const one = options?.condition
+  const many = options?.conditions
+  if (many === undefined || many.length === 0) return one === undefined ? [] : [one]
+  return one === undefined ? many : [one, ...many]
+}
+
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogate). Ill-formed
+ * strings cannot be stored as UTF-8 (FoundationDB keys): they would turn into
+ * U+FFFD and collide with other strings, so every backend rejects them.
+ */
+const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** A (structurally valid) query with a type or tag that is not well-formed UTF-16, as an `InvalidQuery`. */
+const illFormedQuery = (query: Query.Query): Query.InvalidQuery | undefined => {
+  if (query._tag === "All") return undefined
+  for (let i = 0; i < query.items.length; i++) {
+    const item = query.items[i]!
+    for (const s of [...(item.types ?? []), ...(item.tags ?? [])]) {
+      if (!isWellFormed(s)) {
+        return new Query.InvalidQuery({ reason: "a type or tag of a query item is not well-formed UTF-16 (a lone surrogate)", itemIndex: i })
+      }
     }
   }
   return undefined
@@ -385,12 +495,14 @@ const invalidEventReason = (event: Event.NewEvent): string | undefined => {
   const { data, metadata, tags, type } = event
   if (typeof type !== "string" || type.length === 0) return "the event type is empty"
   if (type.length > limits.maxTypeLength) return `the event type is longer than ${limits.maxTypeLength} characters`
+  if (!isWellFormed(type)) return "the event type is not well-formed UTF-16 (a lone surrogate)"
   if (!Array.isArray(tags)) return "the tags must be an array of strings"
   if (tags.length > limits.maxTagsPerEvent) return `an event has at most ${limits.maxTagsPerEvent} tags, got ${tags.length}`
   for (let i = 0; i < tags.length; i++) {
     const tag: unknown = tags[i]
     if (typeof tag !== "string" || tag.length === 0) return "a tag is empty"
     if (tag.length > limits.maxTagLength) return `a tag is longer than ${limits.maxTagLength} characters`
+    if (!isWellFormed(tag)) return "a tag is not well-formed UTF-16 (a lone surrogate)"
   }
   if (!(data instanceof Uint8Array)) return "the data must be a Uint8Array"
   if (data.byteLength > limits.maxDataBytes) {
@@ -420,7 +532,7 @@ export const validateRead = (
   query: Query.Query,
   options?: ReadOptions
 ): Query.InvalidQuery | InvalidReadOptions | undefined => {
-  const error = Query.invalidReason(query)
+  const error = Query.invalidReason(query) ?? illFormedQuery(query)
   if (error !== undefined) return error
   const limit = options?.limit
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
@@ -428,6 +540,9 @@ export const validateRead = (
   }
   if (!isPositionOrUndefined(options?.after)) {
     return new InvalidReadOptions({ reason: `after must be a sequence position, got ${String(options?.after)}` })
+  }
+  if (!isPositionOrUndefined(options?.before)) {
+    return new InvalidReadOptions({ reason: `before must be a sequence position, got ${String(options?.before)}` })
   }
   return undefined
 }
@@ -486,6 +601,27 @@ export const makeSubscribe = (backend: {
     return Stream.forever(round)
   })
 
+/**
+ * The {@link AppendConditionFailed} of the condition at `index` among
+ * `conditions`, failed by the event at `position`.
+ *
+ * @category backends
+ * @since 0.1.0
+ */
+export const conditionFailed = (
+  conditions: ReadonlyArray<AppendCondition.AppendCondition>,
+  index: number,
+  position: SequencePosition.SequencePosition
+): AppendConditionFailed => {
+  const condition = conditions[index]!
+  return new AppendConditionFailed({
+    query: condition.failIfEventsMatch,
+    ...(condition.after !== undefined ? { after: condition.after } : {}),
+    conflictingPosition: position,
+    conditionIndex: index
+  })
+}
+
 // -----------------------------------------------------------------------------
 // Memory
 // -----------------------------------------------------------------------------
@@ -526,7 +662,8 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
     Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, AppendError> => {
       const error = validateAppend(events, options)
       if (error !== undefined) return Effect.fail(error)
-      const result = MemoryStore.append(state, events, options?.condition, options?.appendId, fingerprint)
+      const conditions = conditionsOf(options)
+      const result = MemoryStore.append(state, events, conditions, options?.appendId, fingerprint)
       if (typeof result === "bigint") {
         if (awaited) {
           // a new signal only when someone took the current one (no allocation per append otherwise)
@@ -541,13 +678,7 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
         case "Replayed":
           return Effect.succeed(result.position)
         case "ConditionFailed":
-          return Effect.fail(
-            new AppendConditionFailed({
-              query: options!.condition!.failIfEventsMatch,
-              ...(options?.condition?.after !== undefined ? { after: options.condition.after } : {}),
-              conflictingPosition: result.position
-            })
-          )
+          return Effect.fail(conditionFailed(conditions, result.index, result.position))
         case "AppendIdReused":
           return Effect.fail(new AppendIdReused({ appendId: options!.appendId!, firstPosition: result.position }))
       }

@@ -233,6 +233,10 @@ export const unionAll = (queries: Iterable<Query>): Query => {
  * @since 0.1.0
  */
 export const invalidReason = (query: Query): InvalidQuery | undefined => {
+  // untyped callers (JSON, a condition without its query) can pass anything
+  if (query === null || typeof query !== "object" || (query._tag !== "All" && !Array.isArray(query.items))) {
+    return new InvalidQuery({ reason: "a query must be Query.all() or Query.fromItems(items)" })
+  }
   if (query._tag === "All") return undefined
   if (query.items.length === 0) return new InvalidQuery({ reason: "a query needs at least one item (use Query.all())" })
   for (let i = 0; i < query.items.length; i++) {

@@ -59,6 +59,15 @@ const decoder = new TextDecoder()
 const mapFdbError = FdbError.catchAsStorageError("automation store")
 
 /**
+ * Dead letters read per transaction by `deadLetters` (each is at most a few
+ * KB: its error text is bounded, see `AutomationStore.bounded`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const deadLetterPageSize = 100
+
+/**
  * Makes an automation store over the {@link FdbDatabase.FdbDatabase} in context.
  *
  * @category constructors
@@ -85,7 +94,10 @@ export const make = (
     const getCheckpoint = (tn: FdbDatabase.Transaction, automation: string, snapshot = false) =>
       KeyLayout.readPosition(tn, key(automation, "c"), snapshot)
     const putDeadLetter = (tn: FdbDatabase.Transaction, letter: AutomationStore.DeadLetter) =>
-      tn.set(deadLetterKey(letter.automation, letter.position), encoder.encode(encodeDeadLetter(letter)))
+      tn.set(
+        deadLetterKey(letter.automation, letter.position),
+        encoder.encode(encodeDeadLetter(AutomationStore.bounded(letter)))
+      )
 
     return AutomationStore.AutomationStore.of({
       acquire: (automation, owner, ttlMillis) =>
@@ -133,13 +145,19 @@ export const make = (
             ))
         }),
       deadLetters: (automation) =>
-        transact((tn) =>
-          Effect.gen(function* () {
-            const [begin, end] = Tuple.range(deadLetterSpace(automation))
-            const rows = yield* tn.getRange(begin, end, { snapshot: true })
-            return rows.map((row) => decodeDeadLetter(decoder.decode(row.value)))
-          })
-        ),
+        Effect.gen(function* () {
+          // page by page, one transaction each (a page is at most deadLetterPageSize letters of a few KB)
+          let [begin] = Tuple.range(deadLetterSpace(automation))
+          const [, end] = Tuple.range(deadLetterSpace(automation))
+          const out: Array<AutomationStore.DeadLetter> = []
+          for (;;) {
+            const from = begin
+            const rows = yield* transact((tn) => tn.getRange(from, end, { snapshot: true, limit: deadLetterPageSize }))
+            for (const row of rows) out.push(decodeDeadLetter(decoder.decode(row.value)))
+            if (rows.length < deadLetterPageSize) return out
+            begin = Tuple.keyAfter(rows[rows.length - 1]!.key)
+          }
+        }),
       putDeadLetter: (letter) =>
         Effect.suspend((): Effect.Effect<void, AutomationStore.InvalidAutomationKey | StorageError> => {
           const error = AutomationStore.validate(letter.automation)

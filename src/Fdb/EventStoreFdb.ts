@@ -37,17 +37,19 @@
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as AppendCondition from "../Dcb/AppendCondition.ts"
 import type * as Event from "../Dcb/Event.ts"
 import * as EventStore from "../Dcb/EventStore.ts"
 import * as Query from "../Dcb/Query.ts"
 import type * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as FdbDatabase from "./FdbDatabase.ts"
 import * as FdbError from "./FdbError.ts"
+import * as Conditions from "./internal/conditions.ts"
 import * as KeyLayout from "./KeyLayout.ts"
+import * as TransactionSize from "./TransactionSize.ts"
 import * as Tuple from "./Tuple.ts"
 
 /**
@@ -65,16 +67,43 @@ export interface Options {
   readonly retryLimit?: number | undefined
   /** Timeout of one transaction in milliseconds (default: none). */
   readonly transactionTimeoutMillis?: number | undefined
+  /**
+   * Most index keys the conditions of one append may read (default
+   * {@link defaultConditionScanLimit}); past it the append fails with
+   * `ConditionTooBroad`, nothing written.
+   */
+  readonly conditionScanLimit?: number | undefined
 }
 
 /**
- * Bytes one append may write, with margin under FoundationDB's 10,000,000
- * (conflict ranges and the marker count too).
+ * The default bound on the index keys read to check the conditions of one
+ * append (only items of three or more tags read more than one key per range,
+ * see `docs/fdb-layout.md`).
  *
  * @category limits
  * @since 0.1.0
  */
-export const maxAppendTransactionBytes = 9_000_000
+export const defaultConditionScanLimit = 100_000
+
+/**
+ * The size one append's transaction may reach, counted as FoundationDB's
+ * client counts it at commit (`TransactionSize`: mutations with their
+ * per-mutation overhead and versionstamp offsets, conflict ranges with
+ * theirs): FoundationDB's own 10,000,000-byte limit. The budget of an append
+ * is an upper bound of that count (its events, index keys, head, marker,
+ * marker clears and its conditions' read conflict ranges), so an append
+ * within the budget never fails with `transaction_too_large`.
+ *
+ * @category limits
+ * @since 0.1.0
+ */
+export const maxAppendTransactionBytes = FdbError.fdbLimits.maxTransactionBytes
+
+/** Most markers of earlier appends one append clears. */
+const markersClearedPerAppend = 100
+
+/** An upper bound of the length of a generated marker's name (`instance-counter`). */
+const markerNameBound = 40
 
 // -----------------------------------------------------------------------------
 // Event encoding: 0x01, header length (u32 BE), JSON header, payload bytes
@@ -136,8 +165,9 @@ const storageError = FdbError.toStorageError
 
 /** FoundationDB size errors at commit mean nothing was written: report them as an invalid append. */
 const appendFdbError = (error: FdbError.FdbError): EventStore.InvalidAppend | EventStore.StorageError =>
-  error.code === FdbError.codes.transaction_too_large || error.code === FdbError.codes.key_too_large ||
-    error.code === FdbError.codes.value_too_large
+  !FdbError.isOutcomeUnknown(error) &&
+    (error.code === FdbError.codes.transaction_too_large || error.code === FdbError.codes.key_too_large ||
+      error.code === FdbError.codes.value_too_large)
     ? new EventStore.InvalidAppend({ reason: `the append exceeds a FoundationDB limit: ${error.message}` })
     : storageError(error, "append failed")
 
@@ -156,12 +186,13 @@ interface Prepared {
  */
 const prepare = (
   layout: KeyLayout.KeyLayout,
-  events: ReadonlyArray<Event.NewEvent>
+  events: ReadonlyArray<Event.NewEvent>,
+  appendOptions: EventStore.AppendOptions | undefined
 ): Prepared | EventStore.InvalidEvent | EventStore.InvalidAppend => {
   if (events.length > 65_536) {
     return new EventStore.InvalidAppend({ reason: "an append holds at most 65,536 events on FoundationDB" })
   }
-  let total = 0
+  let total = fixedAppendBytes(layout, appendOptions)
   const indexes: Array<Array<KeyLayout.StampRange>> = []
   const stamped = layout.events.prefix.length + KeyLayout.stampLength
   for (let i = 0; i < events.length; i++) {
@@ -175,7 +206,7 @@ const prepare = (
       })
     }
     const ranges = KeyLayout.indexRanges(layout, event.type, event.tags)
-    total += stamped * 2 + value.length
+    total += TransactionSize.versionstampedKey(stamped, value.length)
     for (const range of ranges) {
       const keyLength = range.prefix.length + KeyLayout.stampLength
       if (keyLength > FdbError.fdbLimits.maxKeyBytes) {
@@ -184,18 +215,42 @@ const prepare = (
           reason: `an index key is ${keyLength} bytes, over FoundationDB's ${FdbError.fdbLimits.maxKeyBytes}-byte key limit`
         })
       }
-      total += keyLength * 2
+      total += TransactionSize.versionstampedKey(keyLength, 0)
     }
     if (total > maxAppendTransactionBytes) break
     indexes.push(ranges)
   }
   if (total > maxAppendTransactionBytes) {
     return new EventStore.InvalidAppend({
-      reason: `the append would write about ${total} bytes with its indexes, over the ${maxAppendTransactionBytes}-byte ` +
-        `transaction budget on FoundationDB (10,000,000 bytes): split it`
+      reason: `the append's transaction would reach ${total} bytes as FoundationDB counts it (events, index keys, ` +
+        `conflict ranges), over its ${maxAppendTransactionBytes}-byte transaction limit: split it`
     })
   }
   return { indexes }
+}
+
+/**
+ * The bytes of an append besides its events and index keys, as an upper
+ * bound: the head and the marker (versionstamped values, with their write
+ * conflict ranges), the marker's read, the clears of earlier markers, and
+ * two read conflict ranges per index range its conditions read.
+ */
+const fixedAppendBytes = (layout: KeyLayout.KeyLayout, appendOptions: EventStore.AppendOptions | undefined): number => {
+  const stampValue = KeyLayout.stampLength + 16 // position, then the fingerprint
+  const marker = appendOptions?.appendId !== undefined
+    ? layout.appendId(appendOptions.appendId).length
+    : layout.appendMarker("x".repeat(markerNameBound)).length
+  const generated = layout.appendMarker("x".repeat(markerNameBound)).length
+  let total = TransactionSize.versionstampedValue(layout.head.length, KeyLayout.stampLength) +
+    TransactionSize.versionstampedValue(marker, stampValue) + TransactionSize.pointRead(marker) +
+    markersClearedPerAppend * TransactionSize.clear(generated)
+  for (const condition of EventStore.conditionsOf(appendOptions)) {
+    for (const source of KeyLayout.sources(layout, condition.failIfEventsMatch)) {
+      const bound = source.range.prefix.length + KeyLayout.stampLength + 1
+      total += 2 * TransactionSize.range(bound, bound)
+    }
+  }
+  return total
 }
 
 type AppendOutcome =
@@ -232,54 +287,24 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
       Effect.mapError((e) => storageError(e, "reading the head failed"))
     )
 
-    // --- condition ----------------------------------------------------------------
-    /** The first event matching the condition after its `after`, reading (non-snapshot) only its narrowest ranges. */
-    const firstConflict = (tn: FdbDatabase.Transaction, condition: AppendCondition.AppendCondition) =>
-      Effect.gen(function* () {
-        const query = condition.failIfEventsMatch
-        let first: SequencePosition.SequencePosition | undefined
-        for (const source of KeyLayout.sources(layout, query)) {
-          let [begin, end] = KeyLayout.bounds(source.range, condition.after)
-          if (first !== undefined) end = KeyLayout.keyAt(source.range, first) // only an earlier one matters
-          for (;;) {
-            const rows = yield* tn.getRange(begin, end, { limit: source.exact ? 1 : pageSize })
-            if (rows.length === 0) break
-            if (source.exact) {
-              first = KeyLayout.positionFromBytes(rows[0]!.key)
-              break
-            }
-            let found = false
-            for (const row of rows) {
-              const position = KeyLayout.positionFromBytes(row.key)
-              const value = yield* tn.get(KeyLayout.keyAt(layout.events, position), { snapshot: true })
-              if (value !== undefined && Query.matches(query, decodeEvent(value, position))) {
-                first = position
-                found = true
-                break
-              }
-            }
-            if (found || rows.length < pageSize) break
-            begin = Tuple.keyAfter(rows[rows.length - 1]!.key)
-          }
-        }
-        return first
-      })
+    // --- conditions ---------------------------------------------------------------
+    const conditionOptions = { pageSize, maxKeys: options?.conditionScanLimit ?? defaultConditionScanLimit }
 
     // --- append -------------------------------------------------------------------
     const append: EventStore.EventStoreShape["append"] = (events, appendOptions) =>
       Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, EventStore.AppendError> => {
         const invalid = EventStore.validateAppend(events, appendOptions)
         if (invalid !== undefined) return Effect.fail(invalid)
-        const prepared = prepare(layout, events)
+        const prepared = prepare(layout, events, appendOptions)
         if (!("indexes" in prepared)) return Effect.fail(prepared)
-        const condition = appendOptions?.condition
+        const conditions = EventStore.conditionsOf(appendOptions)
         const appendId = appendOptions?.appendId
         const print = EventStore.fingerprint(events)
         const printBytes = encoder.encode(print)
         const markerKey = appendId !== undefined
           ? layout.appendId(appendId)
           : layout.appendMarker(`${instance}-${(markerCounter++).toString(36)}`)
-        const toClear = doneMarkers.slice(0, 100)
+        const toClear = doneMarkers.slice(0, markersClearedPerAppend)
         const last = events.length - 1
         const body = (tn: FdbDatabase.Transaction) =>
           Effect.gen(function* () {
@@ -292,15 +317,19 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
               }
               return { _tag: "Existing", position } as AppendOutcome
             }
-            // 2. the condition: reads (with conflict ranges) before any versionstamped write
-            if (condition !== undefined) {
-              const conflicting = yield* firstConflict(tn, condition)
-              if (conflicting !== undefined) {
+            // 2. the conditions, each after its own position: reads (with conflict ranges) before any
+            // versionstamped write, all issued at once
+            if (conditions.length > 0) {
+              const outcome = yield* Conditions.check(tn, layout, conditions, conditionOptions)
+              if (outcome._tag === "Failed") {
+                return yield* Effect.fail(EventStore.conditionFailed(conditions, outcome.index, outcome.position))
+              }
+              if (outcome._tag === "TooBroad") {
                 return yield* Effect.fail(
-                  new EventStore.AppendConditionFailed({
-                    query: condition.failIfEventsMatch,
-                    ...(condition.after !== undefined ? { after: condition.after } : {}),
-                    conflictingPosition: conflicting
+                  new EventStore.ConditionTooBroad({
+                    conditionIndex: outcome.index,
+                    reason: `checking it read more than ${conditionOptions.maxKeys} index keys (the conditionScanLimit ` +
+                      `of this store): an item of three or more tags whose tag pairs are all common; narrow it`
                   })
                 )
               }
@@ -332,6 +361,16 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
             Effect.sync(() => {
               if (toClear.length > 0) doneMarkers = doneMarkers.filter((k) => !toClear.includes(k))
               if (appendId === undefined) doneMarkers.push(markerKey)
+            })
+          ),
+          // an append whose outcome is unknown (or interrupted while committing) may have written its
+          // marker: a later append clears it, as for a completed one (clearing an absent key is harmless)
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              if (appendId !== undefined || exit._tag === "Success") return
+              const maybe = Exit.hasInterrupts(exit) ||
+                exit.cause.reasons.some((r) => r._tag === "Fail" && FdbError.isFdbError(r.error) && FdbError.isOutcomeUnknown(r.error))
+              if (maybe) doneMarkers.push(markerKey)
             })
           ),
           Effect.catchIf(FdbError.isFdbError, (e) => Effect.fail(appendFdbError(e)))
@@ -386,7 +425,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
           }
           const next: Option.Option<Cursor> = bound === undefined
             ? Option.none()
-            : Option.some(backwards ? { after: cursor.after, before: bound } : { after: bound, before: undefined })
+            : Option.some(backwards ? { after: cursor.after, before: bound } : { after: bound, before: cursor.before })
           return [out, next] as const
         }), tnOptions)
 
@@ -399,7 +438,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         const limit = readOptions?.limit
         const size = limit !== undefined && sources.every((s) => s.exact) ? Math.min(limit, pageSize) : pageSize
         const stream = Stream.paginate(
-          { after: readOptions?.after, before: undefined } as Cursor,
+          { after: readOptions?.after, before: readOptions?.before } as Cursor,
           (cursor) => readPage(query, sources, cursor, backwards, size)
         ).pipe(Stream.mapError((e) => storageError(e, "read failed")))
         return limit === undefined ? stream : Stream.take(stream, limit)

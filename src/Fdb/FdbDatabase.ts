@@ -45,6 +45,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as FdbError from "./FdbError.ts"
 import * as FdbSimulator from "./FdbSimulator.ts"
 
@@ -202,7 +203,11 @@ export class FdbDatabase extends Context.Service<FdbDatabase, FdbDatabaseShape>(
 
 /**
  * The surface of the `foundationdb` npm package (2.x) that {@link layer}
- * uses, typed here so the project type-checks without it installed.
+ * uses, typed here so the project type-checks without it installed. The
+ * published typings of `foundationdb@2.0.1` are checked to be assignable to
+ * it, without a cast, by `.ci/fdb-binding-types` (run in CI): keys and values
+ * go in as `Buffer` (the package accepts `string | Buffer`) and come out as
+ * `Buffer`.
  *
  * @category binding
  * @since 0.1.0
@@ -231,20 +236,20 @@ export interface BindingDatabase {
  */
 export interface BindingTransaction {
   snapshot(): BindingTransaction
-  get(key: Uint8Array): Promise<Uint8Array | undefined>
+  get(key: Buffer): Promise<Buffer | undefined>
   getRangeAll(
-    start: Uint8Array,
-    end: Uint8Array,
+    start: Buffer,
+    end: Buffer,
     options?: { limit?: number; reverse?: boolean }
-  ): Promise<Array<[Uint8Array, Uint8Array]>>
-  set(key: Uint8Array, value: Uint8Array): void
-  clear(key: Uint8Array): void
-  clearRange(start: Uint8Array, end: Uint8Array): void
-  setVersionstampedKeyRaw(keyBytes: Uint8Array, value: Uint8Array): void
-  setVersionstampedValueRaw(key: Uint8Array, value: Uint8Array): void
-  addReadConflictRange(start: Uint8Array, end: Uint8Array): void
-  watch(key: Uint8Array): { promise: Promise<boolean>; cancel(): void }
-  getVersionstamp(): { promise: Promise<Uint8Array> }
+  ): Promise<Array<[Buffer, Buffer]>>
+  set(key: Buffer, value: Buffer): void
+  clear(key: Buffer): void
+  clearRange(start: Buffer, end: Buffer): void
+  setVersionstampedKeyRaw(keyBytes: Buffer, value: Buffer): void
+  setVersionstampedValueRaw(key: Buffer, value: Buffer): void
+  addReadConflictRange(start: Buffer, end: Buffer): void
+  watch(key: Buffer): { promise: Promise<boolean>; cancel(): void }
+  getVersionstamp(): { promise: Promise<Buffer> }
   rawCommit(): Promise<void>
   rawOnError(code: number): Promise<void>
   rawCancel(): void
@@ -272,7 +277,13 @@ const withOffset = (bytes: Uint8Array, offset: number): Uint8Array => {
   return out
 }
 
-const toBuffer = (u: Uint8Array): Uint8Array => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+/**
+ * A plain `Uint8Array` copy of bytes the binding returned: its `Buffer`s may
+ * be views over a larger (pooled) buffer, which must not leak into events.
+ */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b)
 
 /** Keep a promise from being reported as unhandled when nobody awaits it. */
 const quiet = <A>(p: Promise<A>): Promise<A> => {
@@ -283,14 +294,17 @@ const quiet = <A>(p: Promise<A>): Promise<A> => {
 const wrapTransaction = (raw: BindingTransaction): Transaction => {
   const snap = raw.snapshot()
   return {
-    get: (key, options) => promise(() => (options?.snapshot ? snap : raw).get(toBuffer(key))),
+    get: (key, options) =>
+      promise(() => (options?.snapshot ? snap : raw).get(toBuffer(key))).pipe(
+        Effect.map((value) => (value === undefined ? undefined : copy(value)))
+      ),
     getRange: (begin, end, options) =>
       promise(() => {
         const opts: { limit?: number; reverse?: boolean } = {}
         if (options?.limit !== undefined && options.limit > 0) opts.limit = options.limit
         if (options?.reverse === true) opts.reverse = true
         return (options?.snapshot ? snap : raw).getRangeAll(toBuffer(begin), toBuffer(end), opts)
-      }).pipe(Effect.map((pairs) => pairs.map(([key, value]) => ({ key, value })))),
+      }).pipe(Effect.map((pairs) => pairs.map(([key, value]) => ({ key: copy(key), value: copy(value) })))),
     set: (key, value) => sync(() => raw.set(toBuffer(key), toBuffer(value))),
     clear: (key) => sync(() => raw.clear(toBuffer(key))),
     clearRange: (begin, end) => sync(() => raw.clearRange(toBuffer(begin), toBuffer(end))),
@@ -318,7 +332,7 @@ const wrapTransaction = (raw: BindingTransaction): Transaction => {
       }),
     getVersionstamp: Effect.sync(() => {
       const p = quiet(raw.getVersionstamp().promise)
-      return promise(() => p).pipe(Effect.map((b) => Uint8Array.from(b)))
+      return promise(() => p).pipe(Effect.map(copy))
     })
   }
 }
@@ -337,18 +351,38 @@ export const fromBinding = (db: BindingDatabase): FdbDatabaseShape => ({
       if (options?.timeoutMillis !== undefined) opts.timeout = options.timeoutMillis
       if (options?.retryLimit !== undefined) opts.retry_limit = options.retryLimit
       const raw = db.rawCreateTransaction(opts)
-      const attempt: Effect.Effect<A, E | FdbError.FdbError, R> = Effect.flatMap(
-        body(wrapTransaction(raw)),
-        (a) => Effect.as(promise(() => raw.rawCommit()), a)
+      /** Once an attempt may have committed, every later failure of this loop says the outcome is unknown. */
+      let unknown = false
+      // a commit cut off by the timeout or a cancellation may still be applied
+      const commit = promise(() => raw.rawCommit()).pipe(
+        Effect.mapError((e) =>
+          e.code === FdbError.codes.transaction_timed_out || e.code === FdbError.codes.transaction_cancelled ||
+            e.code === FdbError.codes.operation_cancelled
+            ? FdbError.withUnknownResult(e)
+            : e
+        )
+      )
+      // the body runs once per attempt, on the transaction as reset by onError
+      const attempt: Effect.Effect<A, E | FdbError.FdbError, R> = Effect.suspend(() =>
+        Effect.flatMap(body(wrapTransaction(raw)), (a) => Effect.as(commit, a))
       )
       const loop: Effect.Effect<A, E | FdbError.FdbError, R> = attempt.pipe(
         Effect.catchIf(
           (e): e is FdbError.FdbError => FdbError.isFdbError(e),
           // rawOnError waits the backoff and resolves when the error is retryable, rejects otherwise
-          (e) => Effect.flatMap(promise(() => raw.rawOnError(e.code)), () => loop)
+          (e) => {
+            if (FdbError.isOutcomeUnknown(e)) unknown = true
+            return Effect.flatMap(promise(() => raw.rawOnError(e.code)), () => loop)
+          }
         )
       )
-      return loop.pipe(Effect.onInterrupt(() => Effect.sync(() => raw.rawCancel())))
+      return loop.pipe(
+        Effect.catchIf(
+          (e): e is FdbError.FdbError => FdbError.isFdbError(e),
+          (e) => Effect.fail(unknown || FdbError.isOutcomeUnknown(e) ? FdbError.withUnknownResult(e) : e)
+        ),
+        Effect.onInterrupt(() => Effect.sync(() => raw.rawCancel()))
+      )
     })
 })
 
@@ -382,8 +416,11 @@ export interface LayerOptions {
 export const loadBinding: Effect.Effect<Binding, FdbError.FdbUnavailable> = Effect.tryPromise({
   try: async () => {
     const specifier: string = bindingModule
-    const mod = (await import(specifier)) as Binding & { readonly default?: Binding }
-    return typeof mod.open === "function" ? mod : mod.default!
+    const mod: unknown = await import(specifier)
+    if (isBinding(mod)) return mod
+    const fallback: unknown = typeof mod === "object" && mod !== null && "default" in mod ? mod.default : undefined
+    if (isBinding(fallback)) return fallback
+    throw new Error(`the module "${bindingModule}" does not export open() and setAPIVersion()`)
   },
   catch: (cause) =>
     new FdbUnavailable({
@@ -393,6 +430,11 @@ export const loadBinding: Effect.Effect<Binding, FdbError.FdbUnavailable> = Effe
 })
 
 const FdbUnavailable = FdbError.FdbUnavailable
+
+/** Whether a loaded module has the functions of {@link Binding} (its types are checked in CI against the package's). */
+const isBinding = (u: unknown): u is Binding =>
+  typeof u === "object" && u !== null && "open" in u && typeof u.open === "function" && "setAPIVersion" in u &&
+  typeof u.setAPIVersion === "function"
 
 /**
  * The live database over the `foundationdb` binding. Fails with
@@ -404,31 +446,38 @@ const FdbUnavailable = FdbError.FdbUnavailable
  * @since 0.1.0
  */
 export const layer = (options?: LayerOptions): Layer.Layer<FdbDatabase, FdbError.FdbUnavailable> =>
-  Layer.effect(
-    FdbDatabase,
-    Effect.gen(function* () {
-      const binding = yield* loadBinding
-      const db = yield* Effect.acquireRelease(
-        Effect.try({
-          try: () => {
-            try {
-              binding.setAPIVersion(options?.apiVersion ?? 710)
-            } catch (error) {
-              // already selected in this process: fine when it is the same version
-              if (!(error instanceof Error && /already/i.test(error.message))) throw error
-            }
-            return binding.open(options?.clusterFile ?? process.env["FDB_CLUSTER_FILE"])
-          },
-          catch: (cause) =>
-            new FdbUnavailable({
-              reason: `the FoundationDB database could not be opened (${cause instanceof Error ? cause.message : String(cause)})`,
-              cause
-            })
-        }),
-        (db) => Effect.sync(() => db.close())
-      )
-      return FdbDatabase.of(fromBinding(db))
-    })
+  Layer.effect(FdbDatabase, Effect.flatMap(loadBinding, (binding) => openBinding(binding, options)))
+
+/**
+ * Selects the API version on a loaded binding and opens the database (closed
+ * when the scope closes). A binding already set to another API version in
+ * this process fails with {@link FdbError.FdbUnavailable} saying so.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const openBinding = (
+  binding: Binding,
+  options?: LayerOptions
+): Effect.Effect<FdbDatabaseShape, FdbError.FdbUnavailable, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          // selecting the same version again is a no-op in the binding; a different one throws
+          // ("already initialized with API version …"), and that must not be ignored
+          binding.setAPIVersion(options?.apiVersion ?? 710)
+          return binding.open(options?.clusterFile ?? process.env["FDB_CLUSTER_FILE"])
+        },
+        catch: (cause) =>
+          new FdbUnavailable({
+            reason: `the FoundationDB database could not be opened (${cause instanceof Error ? cause.message : String(cause)})`,
+            cause
+          })
+      }),
+      (db) => Effect.sync(() => db.close())
+    ),
+    fromBinding
   )
 
 /**

@@ -49,7 +49,11 @@ export const codes = {
   /** Value exceeds the 100,000 byte limit. */
   value_too_large: 2103,
   /** Versionstamp offset or placeholder invalid. */
-  client_invalid_operation: 2000
+  client_invalid_operation: 2000,
+  /** A key at or above `\xff` (the system keys) without the option to access them. */
+  key_outside_legal_range: 2004,
+  /** A range whose end is before its begin. */
+  inverted_range: 2005
 } as const
 
 /**
@@ -76,10 +80,18 @@ const names: Record<number, string> = Object.fromEntries(Object.entries(codes).m
  */
 export class FdbError extends Schema.TaggedError<FdbError>()("FdbError", {
   code: Schema.Number,
-  reason: Schema.String
+  reason: Schema.String,
+  /**
+   * `true` when an earlier attempt of the same retry loop ended in
+   * `commit_unknown_result` (or a timeout or cancellation landed while a
+   * commit was in flight): whatever this error says, that commit may have
+   * been applied.
+   */
+  unknownResult: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message(): string {
-    return `FoundationDB error ${this.code} (${names[this.code] ?? "error"}): ${this.reason}`
+    const unknown = this.unknownResult === true ? " (an earlier attempt may have committed: the outcome is unknown)" : ""
+    return `FoundationDB error ${this.code} (${names[this.code] ?? "error"}): ${this.reason}${unknown}`
   }
 }
 
@@ -143,6 +155,29 @@ export const isMaybeCommitted = (code: number): boolean =>
   code === codes.commit_unknown_result
 
 /**
+ * Whether the retry loop that ended in this error may have committed: the
+ * error is `commit_unknown_result`, or it carries `unknownResult` (an earlier
+ * attempt's outcome was unknown).
+ *
+ * @category predicates
+ * @since 0.1.0
+ */
+export const isOutcomeUnknown = (error: FdbError): boolean =>
+  error.unknownResult === true || isMaybeCommitted(error.code)
+
+/**
+ * The same error, marked as the end of a retry loop whose outcome is unknown
+ * (see {@link FdbError.unknownResult}).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const withUnknownResult = (error: FdbError): FdbError =>
+  error.unknownResult === true
+    ? error
+    : new FdbError({ code: error.code, reason: error.reason, unknownResult: true })
+
+/**
  * `true` for an {@link FdbError}.
  *
  * @category guards
@@ -159,10 +194,10 @@ export const isFdbError = (u: unknown): u is FdbError => u instanceof FdbError
  * @since 0.1.0
  */
 export const toStorageError = (error: FdbError, what: string): EventStore.StorageError =>
-  isMaybeCommitted(error.code)
+  isOutcomeUnknown(error)
     ? new EventStore.StorageError({
-      reason:
-        `${what}: FoundationDB reported commit_unknown_result and the retries ran out: the outcome is unknown (${error.message})`,
+      reason: `${what}: an attempt ended in commit_unknown_result (or a commit was cut off in flight) and the ` +
+        `transaction then failed: the outcome is unknown (${error.message})`,
       unknownResult: true,
       cause: error
     })

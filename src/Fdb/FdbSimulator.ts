@@ -38,8 +38,10 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as FdbError from "./FdbError.ts"
 import type * as FdbDatabase from "./FdbDatabase.ts"
+import * as TransactionSize from "./TransactionSize.ts"
 
 // -----------------------------------------------------------------------------
 // Options and control
@@ -75,6 +77,88 @@ export interface Faults {
 export const defaultFaults: Faults = { notCommitted: 0.05, commitUnknownResult: 0.05, delay: 0.3, maxDelayYields: 20 }
 
 /**
+ * What a cluster charges, in milliseconds of virtual time (see
+ * `docs/fdb-layout.md`, "Cost model"). Each latency given as `[min, max]` is
+ * drawn uniformly from a generator seeded by the simulator's seed (the
+ * jitter), so a run replays exactly.
+ *
+ * Virtual time is accounted per transaction, not slept: operations a body
+ * issues one after the other add up, operations it issues concurrently
+ * overlap. A transaction's age (1007 `transaction_too_old` after 5 s) and its
+ * `timeoutMillis` (1031) count this virtual time on top of the `Clock`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CostProfile {
+  /** A name for reports. */
+  readonly name: string
+  /** Get-read-version (start of a transaction, at its first read). */
+  readonly getReadVersion: readonly [number, number]
+  /** One read round trip (a point read, or one reply of a range read). */
+  readonly read: readonly [number, number]
+  /** Added per key returned by a range read. */
+  readonly perKey: number
+  /** Added per byte (keys and values) returned by a read. */
+  readonly perByte: number
+  /** Bytes of one range-read reply; a larger result takes more round trips (`REPLY_BYTE_LIMIT`). */
+  readonly replyBytes: number
+  /** A commit of a writing transaction. */
+  readonly commit: readonly [number, number]
+  /** Added per byte of the commit (its size as FoundationDB counts it, `TransactionSize`). */
+  readonly commitPerByte: number
+  /**
+   * `onError`'s backoff before a retry: the first retry waits up to `initial` ms, each retry
+   * multiplies it by `growth` up to `max` (the wait is that bound times a uniform draw in [0, 1)).
+   */
+  readonly backoff: { readonly initial: number; readonly max: number; readonly growth: number }
+}
+
+/**
+ * No costs: every operation takes no virtual time and retries do not back
+ * off (the simulator's default, for tests of semantics only).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const freeCosts: CostProfile = {
+  name: "free",
+  getReadVersion: [0, 0],
+  read: [0, 0],
+  perKey: 0,
+  perByte: 0,
+  replyBytes: 80_000,
+  commit: [0, 0],
+  commitPerByte: 0,
+  backoff: { initial: 0, max: 0, growth: 1 }
+}
+
+/**
+ * A healthy cluster under 75% load, from FoundationDB's published figures:
+ * start transaction 0.3–1 ms, read 0.1–1 ms, commit 1.5–2.5 ms (the
+ * "Performance" page of the FoundationDB documentation); a range-read reply
+ * of at most 80,000 bytes (`REPLY_BYTE_LIMIT`, `fdbclient/ClientKnobs.cpp`);
+ * `onError` backoff from 10 ms doubling to 1 s (`DEFAULT_BACKOFF`,
+ * `BACKOFF_GROWTH_RATE`, `DEFAULT_MAX_BACKOFF`). The per-key (1 µs) and
+ * per-byte (10 ns read, 10 ns commit) costs are our estimates of a storage
+ * server's and a log's throughput, not published figures.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const realisticCosts: CostProfile = {
+  name: "realistic",
+  getReadVersion: [0.3, 1],
+  read: [0.1, 1],
+  perKey: 0.001,
+  perByte: 0.00001,
+  replyBytes: 80_000,
+  commit: [1.5, 2.5],
+  commitPerByte: 0.00001,
+  backoff: { initial: 10, max: 1_000, growth: 2 }
+}
+
+/**
  * Options of the simulator.
  *
  * @category models
@@ -85,7 +169,21 @@ export interface SimulatorOptions {
   readonly seed?: number | undefined
   /** Faults to inject: `true` for {@link defaultFaults}; absent or `false`: none. */
   readonly faults?: Faults | boolean | undefined
+  /**
+   * What operations cost in virtual time: `"realistic"` ({@link realisticCosts}),
+   * `"free"` ({@link freeCosts}, the default) or a {@link CostProfile}.
+   */
+  readonly costs?: CostProfile | "realistic" | "free" | undefined
 }
+
+/**
+ * The cost profile an option names.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const costProfile = (costs: CostProfile | "realistic" | "free" | undefined): CostProfile =>
+  costs === "realistic" ? realisticCosts : costs === undefined || costs === "free" ? freeCosts : costs
 
 /**
  * Counters of what happened in a simulated database.
@@ -112,6 +210,10 @@ export interface Stats {
   readonly retries: number
   /** Injected delays. */
   readonly delays: number
+  /** Transactions (`transact` calls) finished, committed or failed. */
+  readonly transactions: number
+  /** Virtual milliseconds those transactions took, retries and backoff included (see {@link CostProfile}). */
+  readonly virtualMillis: number
 }
 
 /**
@@ -136,7 +238,25 @@ export interface FdbSimulatorShape {
   readonly dump: Effect.Effect<ReadonlyArray<FdbDatabase.KeyValue>>
   /** The latest commit version. */
   readonly version: Effect.Effect<number>
+  /** The cost profile in use. */
+  readonly costs: CostProfile
+  /**
+   * The virtual duration in milliseconds of each transaction finished since the
+   * last {@link FdbSimulatorShape.resetStats} (at most the last 100,000), in finishing order.
+   */
+  readonly durations: Effect.Effect<ReadonlyArray<number>>
 }
+
+/**
+ * A meter of virtual time: when a fiber runs with this service provided, each
+ * transaction it finishes adds its virtual duration (retries and backoff
+ * included) to it. The benchmark of modeled FoundationDB figures uses it to
+ * time each command, whatever else runs concurrently.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Meter extends Context.Service<Meter, { readonly add: (millis: number) => void }>()("fairway/FdbSimulator/Meter") {}
 
 /**
  * The control service of a simulated database.
@@ -268,6 +388,12 @@ type Mutation =
 interface Attempt {
   readVersion: number | undefined
   readVersionAt: number
+  /** Virtual milliseconds since the attempt started (the latest completion of its operations). */
+  clock: number
+  /** `clock` when the read version was taken. */
+  readVersionClock: number
+  /** The commit was sent (an interruption now leaves it in flight). */
+  committing: boolean
   readonly writes: Map<string, Uint8Array | undefined>
   readonly clears: Array<readonly [string, string]>
   readonly mutations: Array<Mutation>
@@ -275,7 +401,6 @@ interface Attempt {
   readonly unreadable: Array<readonly [string, string]>
   readonly watches: Array<{ key: string; deferred: Deferred.Deferred<void, FdbError.FdbError> }>
   readonly stamp: Deferred.Deferred<Uint8Array, FdbError.FdbError>
-  size: number
   done: boolean
 }
 
@@ -290,6 +415,76 @@ const equalBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boole
 
 const overlaps = (r: readonly [string, string], b: string, e: string): boolean => r[0] < e && b < r[1]
 
+/** A range bound cut to the key limit + 1 byte (equivalent: no stored key is longer than the limit). */
+const truncate = (bytes: Uint8Array): Uint8Array =>
+  bytes.length > FdbError.fdbLimits.maxKeyBytes + 1 ? bytes.subarray(0, FdbError.fdbLimits.maxKeyBytes + 1) : bytes
+
+/** The first key of the system keyspace: normal keys are below it. */
+const SYSTEM = "\xff"
+
+/** The clock of one `transact` call: real time since it started plus the virtual time of its finished attempts. */
+interface Timer {
+  readonly createdAt: number
+  readonly timeoutMillis: number | undefined
+  /** Virtual milliseconds of the attempts and backoffs before the current attempt. */
+  before: number
+}
+
+/** Whether the transaction's `timeoutMillis` elapsed at real time `now` and virtual time `at` of the current attempt. */
+const expired = (timer: Timer, now: number, at: number): boolean =>
+  timer.timeoutMillis !== undefined && timer.timeoutMillis > 0 &&
+  now - timer.createdAt + timer.before + at > timer.timeoutMillis
+
+/** Age of an attempt's read version at real time `now` and virtual time `at`. */
+const age = (attempt: Attempt, now: number, at: number): number =>
+  now - attempt.readVersionAt + at - attempt.readVersionClock
+
+/**
+ * The size FoundationDB counts for a commit (see `TransactionSize`): the
+ * coalesced mutations, read conflict ranges and write conflict ranges.
+ */
+const commitSize = (attempt: Attempt): number => {
+  const sets = new Map<string, number>()
+  const clears: Array<readonly [string, string]> = []
+  const writeRanges: Array<readonly [string, string]> = []
+  let stamped = 0
+  for (const m of attempt.mutations) {
+    switch (m._tag) {
+      case "Set":
+        sets.set(m.key, TransactionSize.mutationOverhead + m.key.length + m.value.length)
+        break
+      case "VsValue":
+        sets.set(
+          m.key,
+          TransactionSize.mutationOverhead + m.key.length + m.value.length + TransactionSize.versionstampOffsetBytes
+        )
+        break
+      case "Clear":
+        sets.delete(m.key)
+        clears.push([m.key, after(m.key)])
+        break
+      case "ClearRange":
+        for (const k of [...sets.keys()]) if (m.begin <= k && k < m.end) sets.delete(k)
+        clears.push([m.begin, m.end])
+        break
+      case "VsKey":
+        // no write conflict range on the client: the commit proxy adds the key once it is stamped
+        stamped += TransactionSize.versionstampedKey(m.key.length, m.value.length)
+        break
+    }
+  }
+  let size = stamped
+  for (const [k, bytes] of sets) {
+    size += bytes
+    writeRanges.push([k, after(k)])
+  }
+  const cleared = TransactionSize.coalesce(clears)
+  for (const [b, e] of cleared) size += TransactionSize.mutationOverhead + b.length + e.length
+  size += TransactionSize.ranges(TransactionSize.coalesce([...writeRanges, ...cleared]))
+  size += TransactionSize.ranges(TransactionSize.coalesce(attempt.readConflicts))
+  return size
+}
+
 /**
  * Makes a simulated database: the `FdbDatabase` implementation and its
  * control.
@@ -303,6 +498,19 @@ export const make = (options?: SimulatorOptions): {
 } => {
   const seed = options?.seed ?? 1
   const rng = makeRng(seed)
+  const costs = costProfile(options?.costs)
+  // a generator of its own, so that turning costs on does not change which faults a seed injects
+  const costRng = makeRng(seed ^ 0x5bd1e995)
+  const draw = (range: readonly [number, number]): number =>
+    range[1] <= range[0] ? range[0] : range[0] + costRng() * (range[1] - range[0])
+  /** Virtual cost of a read returning `keys` pairs of `bytes` bytes (`range`: a range read). */
+  const readCost = (keys: number, bytes: number, range: boolean): number => {
+    const trips = range ? Math.max(1, Math.ceil(bytes / costs.replyBytes)) : 1
+    let t = 0
+    for (let i = 0; i < trips; i++) t += draw(costs.read)
+    return t + (range ? keys * costs.perKey : 0) + bytes * costs.perByte
+  }
+  const durations: Array<number> = []
   const toFaults = (f: Faults | boolean | undefined): Faults => (f === true ? defaultFaults : f === false || f === undefined ? {} : f)
   let faults = toFaults(options?.faults)
 
@@ -321,7 +529,9 @@ export const make = (options?: SimulatorOptions): {
     unknownResultDeferred: 0,
     unknownResultNotCommitted: 0,
     retries: 0,
-    delays: 0
+    delays: 0,
+    transactions: 0,
+    virtualMillis: 0
   }
   let stats: { -readonly [K in keyof Stats]: Stats[K] } = { ...zero }
 
@@ -380,6 +590,9 @@ export const make = (options?: SimulatorOptions): {
   const newAttempt = (): Attempt => ({
     readVersion: undefined,
     readVersionAt: 0,
+    clock: 0,
+    readVersionClock: 0,
+    committing: false,
     writes: new Map(),
     clears: [],
     mutations: [],
@@ -387,38 +600,56 @@ export const make = (options?: SimulatorOptions): {
     unreadable: [],
     watches: [],
     stamp: Deferred.makeUnsafe<Uint8Array, FdbError.FdbError>(),
-    size: 0,
     done: false
   })
 
   const makeTransaction = (
     attempt: Attempt,
-    createdAt: number,
-    timeoutMillis: number | undefined
+    timer: Timer
   ): FdbDatabase.Transaction => {
-    /** Checks age and timeout, takes the read version on first use. */
-    const alive = Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<number, FdbError.FdbError> => {
-      if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
-      if (timeoutMillis !== undefined && timeoutMillis > 0 && now - createdAt > timeoutMillis) {
-        return fail(FdbError.codes.transaction_timed_out)
-      }
-      if (attempt.readVersion === undefined) {
-        attempt.readVersion = version
-        attempt.readVersionAt = now
-        active.add(attempt)
-      } else if (now - attempt.readVersionAt > FdbError.fdbLimits.maxTransactionAgeMillis) {
-        return fail(FdbError.codes.transaction_too_old)
-      }
-      return Effect.succeed(attempt.readVersion)
-    })
-    const read = <A>(f: (rv: number) => A | FdbError.FdbError): Effect.Effect<A, FdbError.FdbError> =>
-      Effect.andThen(
-        pause,
-        Effect.flatMap(alive, (rv) => {
-          const r = f(rv)
-          return r instanceof FdbError.FdbError ? Effect.fail(r) : Effect.succeed(r)
-        })
-      )
+    /** Checks age and timeout at virtual time `at`, takes the read version on first use. */
+    const alive = (at: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<readonly [number, number], FdbError.FdbError> => {
+        if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
+        if (expired(timer, now, at)) return fail(FdbError.codes.transaction_timed_out)
+        if (attempt.readVersion === undefined) {
+          attempt.readVersion = version
+          attempt.readVersionAt = now
+          attempt.readVersionClock = at
+          active.add(attempt)
+        } else if (age(attempt, now, at) > FdbError.fdbLimits.maxTransactionAgeMillis) {
+          return fail(FdbError.codes.transaction_too_old)
+        }
+        return Effect.succeed([attempt.readVersion, now] as const)
+      })
+    /**
+     * A read: issued at the attempt's current virtual time (reads issued together overlap), it takes
+     * a read version first if it has none yet, and completes after its cost.
+     */
+    const read = <A>(
+      f: (rv: number) => A | FdbError.FdbError,
+      cost: (a: A) => number
+    ): Effect.Effect<A, FdbError.FdbError> =>
+      Effect.suspend(() => {
+        const issuedAt = attempt.clock
+        return Effect.andThen(
+          pause,
+          Effect.suspend(() => {
+            const start = attempt.readVersion === undefined ? issuedAt + draw(costs.getReadVersion) : issuedAt
+            return Effect.flatMap(alive(start), ([rv, now]) => {
+              const r = f(rv)
+              if (r instanceof FdbError.FdbError) return Effect.fail(r)
+              const done = start + cost(r)
+              if (done > attempt.clock) attempt.clock = done
+              // a read that ends past the 5 s window fails as it would on a storage server
+              if (age(attempt, now, done) > FdbError.fdbLimits.maxTransactionAgeMillis) {
+                return fail(FdbError.codes.transaction_too_old)
+              }
+              return Effect.succeed(r)
+            })
+          })
+        )
+      })
     let stampedSeen = 0
     const isUnreadable = (b: string, e: string) => {
       // the ranges a versionstamped key may land in, computed lazily (reads after such writes are rare)
@@ -438,16 +669,24 @@ export const make = (options?: SimulatorOptions): {
       for (const [b, e] of attempt.clears) if (b <= key && key < e) return { found: true, value: undefined }
       return { found: false, value: undefined }
     }
-    const mutate = (size: number, f: () => void): Effect.Effect<void, FdbError.FdbError> =>
+    const mutate = (f: () => void): Effect.Effect<void, FdbError.FdbError> =>
       Effect.suspend(() => {
         if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
-        attempt.size += size
         f()
         return Effect.void
       })
     const checkKey = (key: Uint8Array) =>
-      key.length > FdbError.fdbLimits.maxKeyBytes
+      key.length > 0 && key[0] === 0xff
+        ? FdbError.make(FdbError.codes.key_outside_legal_range, "a key at or above \\xff (system keys)")
+        : key.length > FdbError.fdbLimits.maxKeyBytes
         ? FdbError.make(FdbError.codes.key_too_large, `key of ${key.length} bytes`)
+        : undefined
+    /** A range's bounds: each at most `\xff`, begin not after end. */
+    const checkRange = (begin: string, end: string, inverted: boolean) =>
+      begin > SYSTEM || end > SYSTEM
+        ? FdbError.make(FdbError.codes.key_outside_legal_range, "a range reaching past \\xff (system keys)")
+        : inverted && begin > end
+        ? FdbError.make(FdbError.codes.inverted_range, "the range's end is before its begin")
         : undefined
     const checkValue = (value: Uint8Array) =>
       value.length > FdbError.fdbLimits.maxValueBytes
@@ -458,15 +697,18 @@ export const make = (options?: SimulatorOptions): {
       get: (keyBytes, options) =>
         read((rv) => {
           const key = toStr(keyBytes)
+          if (key >= SYSTEM) return FdbError.make(FdbError.codes.key_outside_legal_range, "a key at or above \\xff")
           if (isUnreadable(key, after(key))) return FdbError.make(FdbError.codes.accessed_unreadable)
           if (options?.snapshot !== true) attempt.readConflicts.push([key, after(key)])
           const local = localValue(key)
           return local.found ? local.value : valueAt(key, rv)
-        }),
+        }, (value) => readCost(1, keyBytes.length + (value?.length ?? 0), false)),
       getRange: (beginBytes, endBytes, options) =>
         read((rv) => {
           const begin = toStr(beginBytes)
           const end = toStr(endBytes)
+          const invalid = checkRange(begin, end, false)
+          if (invalid !== undefined) return invalid
           if (begin >= end) return []
           if (isUnreadable(begin, end)) return FdbError.make(FdbError.codes.accessed_unreadable)
           const limit = options?.limit !== undefined && options.limit > 0 ? options.limit : Infinity
@@ -502,12 +744,16 @@ export const make = (options?: SimulatorOptions): {
             } else attempt.readConflicts.push([begin, end])
           }
           return out
+        }, (rows) => {
+          let bytes = 0
+          for (const row of rows) bytes += row.key.length + row.value.length
+          return readCost(rows.length, bytes, true)
         }),
       set: (key, value) =>
         Effect.suspend(() => {
           const error = checkKey(key) ?? checkValue(value)
           if (error !== undefined) return Effect.fail(error)
-          return mutate(key.length * 2 + value.length, () => {
+          return mutate(() => {
             const k = toStr(key)
             const v = value.slice()
             attempt.writes.set(k, v)
@@ -516,23 +762,32 @@ export const make = (options?: SimulatorOptions): {
         }),
       clear: (key) =>
         Effect.suspend(() => {
-          const error = checkKey(key)
+          const error = key.length > 0 && key[0] === 0xff ? checkKey(key) : undefined
           if (error !== undefined) return Effect.fail(error)
-          return mutate(key.length * 2, () => {
+          // FoundationDB ignores a clear of a key over the size limit (no such key can exist)
+          if (key.length > FdbError.fdbLimits.maxKeyBytes) return Effect.void
+          return mutate(() => {
             const k = toStr(key)
             attempt.writes.set(k, undefined)
             attempt.mutations.push({ _tag: "Clear", key: k })
           })
         }),
-      clearRange: (beginBytes, endBytes) =>
-        mutate(beginBytes.length * 2 + endBytes.length * 2, () => {
+      clearRange: (fullBegin, fullEnd) => {
+        // no stored key is longer than the key limit: longer bounds are cut to limit + 1 bytes, as the client does
+        const beginBytes = truncate(fullBegin)
+        const endBytes = truncate(fullEnd)
+        return Effect.suspend(() => {
+          const invalid = checkRange(toStr(beginBytes), toStr(endBytes), true)
+          return invalid !== undefined ? Effect.fail(invalid) : Effect.void
+        }).pipe(Effect.andThen(mutate(() => {
           const begin = toStr(beginBytes)
           const end = toStr(endBytes)
           if (begin >= end) return
           for (const k of [...attempt.writes.keys()]) if (begin <= k && k < end) attempt.writes.delete(k)
           attempt.clears.push([begin, end])
           attempt.mutations.push({ _tag: "ClearRange", begin, end })
-        }),
+        })))
+      },
       setVersionstampedKey: (key, offset, value) =>
         Effect.suspend(() => {
           if (!Number.isInteger(offset) || offset < 0 || offset + 10 > key.length) {
@@ -540,7 +795,7 @@ export const make = (options?: SimulatorOptions): {
           }
           const error = checkKey(key) ?? checkValue(value)
           if (error !== undefined) return Effect.fail(error)
-          return mutate(key.length * 2 + value.length, () => {
+          return mutate(() => {
             attempt.mutations.push({ _tag: "VsKey", key: key.slice(), offset, value: value.slice() })
           })
         }),
@@ -551,22 +806,31 @@ export const make = (options?: SimulatorOptions): {
           }
           const error = checkKey(key) ?? checkValue(value)
           if (error !== undefined) return Effect.fail(error)
-          return mutate(key.length * 2 + value.length, () => {
+          return mutate(() => {
             const k = toStr(key)
             attempt.writes.delete(k)
             attempt.unreadable.push([k, after(k)])
             attempt.mutations.push({ _tag: "VsValue", key: k, value: value.slice(), offset })
           })
         }),
-      addReadConflictRange: (begin, end) =>
-        mutate(begin.length + end.length, () => {
+      addReadConflictRange: (fullBegin, fullEnd) => {
+        const begin = truncate(fullBegin)
+        const end = truncate(fullEnd)
+        return Effect.suspend(() => {
+          const invalid = checkRange(toStr(begin), toStr(end), true)
+          return invalid !== undefined ? Effect.fail(invalid) : Effect.void
+        }).pipe(Effect.andThen(mutate(() => {
           const b = toStr(begin)
           const e = toStr(end)
           if (b < e) attempt.readConflicts.push([b, e])
-        }),
+        })))
+      },
       watch: (keyBytes) =>
         Effect.suspend(() => {
           if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
+          if (keyBytes.length > 0 && keyBytes[0] === 0xff) {
+            return fail(FdbError.codes.key_outside_legal_range, "a watch on a key at or above \\xff")
+          }
           const deferred = Deferred.makeUnsafe<void, FdbError.FdbError>()
           const key = toStr(keyBytes)
           attempt.watches.push({ key, deferred })
@@ -703,115 +967,173 @@ export const make = (options?: SimulatorOptions): {
     pruneLog()
   }
 
-  const commit = (
-    attempt: Attempt,
-    createdAt: number,
-    timeoutMillis: number | undefined
-  ): Effect.Effect<void, FdbError.FdbError> =>
-    Effect.andThen(
-      pause,
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        land()
-        const end = (error: FdbError.FdbError) => {
-          abandon(attempt, error)
-          pruneLog()
-          return Effect.fail(error)
-        }
-        if (timeoutMillis !== undefined && timeoutMillis > 0 && now - createdAt > timeoutMillis) {
-          return end(FdbError.make(FdbError.codes.transaction_timed_out))
-        }
-        if (attempt.readVersion !== undefined && now - attempt.readVersionAt > FdbError.fdbLimits.maxTransactionAgeMillis) {
-          return end(FdbError.make(FdbError.codes.transaction_too_old))
-        }
-        if (attempt.mutations.length === 0) {
-          // read-only: nothing to resolve, always commits
-          stats.readOnlyCommits++
-          attempt.done = true
-          active.delete(attempt)
-          registerWatches(attempt)
-          Deferred.doneUnsafe(attempt.stamp, fail(2021, "no_commit_version: the transaction did not write"))
-          pruneLog()
-          return Effect.void
-        }
-        let size = attempt.size
-        for (const [b, e] of attempt.readConflicts) size += b.length + e.length
-        if (size > FdbError.fdbLimits.maxTransactionBytes) {
-          return end(FdbError.make(FdbError.codes.transaction_too_large, `transaction of about ${size} bytes`))
-        }
-        if ((faults.notCommitted ?? 0) > 0 && rng() < faults.notCommitted!) {
-          stats.injectedNotCommitted++
-          return end(FdbError.make(FdbError.codes.not_committed, "injected"))
-        }
-        if (conflicts(attempt)) {
-          stats.conflicts++
-          return end(FdbError.make(FdbError.codes.not_committed))
-        }
-        if ((faults.commitUnknownResult ?? 0) > 0 && rng() < faults.commitUnknownResult!) {
-          const fate = rng()
-          if (fate < 1 / 3) {
-            stats.unknownResultCommitted++
-            const stamp = apply(attempt)
-            Deferred.doneUnsafe(attempt.stamp, Effect.succeed(stamp))
-            registerWatches(attempt)
+  /** Applies a commit now and completes what waits on it (its versionstamp, its watches). */
+  const commitNow = (attempt: Attempt) => {
+    const stamp = apply(attempt)
+    attempt.done = true
+    active.delete(attempt)
+    registerWatches(attempt)
+    Deferred.doneUnsafe(attempt.stamp, Effect.succeed(stamp))
+    pruneLog()
+  }
+
+  const commit = (attempt: Attempt, timer: Timer): Effect.Effect<void, FdbError.FdbError> =>
+    Effect.suspend(() => {
+      attempt.committing = true
+      return Effect.andThen(
+        pause,
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          land()
+          const end = (error: FdbError.FdbError) => {
+            abandon(attempt, error)
+            pruneLog()
+            return Effect.fail(error)
+          }
+          if (expired(timer, now, attempt.clock)) return end(FdbError.make(FdbError.codes.transaction_timed_out))
+          if (attempt.mutations.length === 0) {
+            // read-only: the client commits nothing (no version, no age check), so it always succeeds
+            stats.readOnlyCommits++
             attempt.done = true
             active.delete(attempt)
+            registerWatches(attempt)
+            Deferred.doneUnsafe(attempt.stamp, fail(2021, "no_commit_version: the transaction did not write"))
             pruneLog()
-            return Effect.fail(FdbError.make(FdbError.codes.commit_unknown_result, "injected (it was applied)"))
+            return Effect.void
           }
-          if (fate < 2 / 3) {
-            // still in flight: it lands before the next commit of any transaction (re-resolved then),
-            // so a retry may read before it lands and must conflict with it
-            stats.unknownResultDeferred++
-            attempt.done = true
-            inFlight.push(attempt)
-            return Effect.fail(FdbError.make(FdbError.codes.commit_unknown_result, "injected (still in flight)"))
+          if (attempt.readVersion === undefined) attempt.clock += draw(costs.getReadVersion) // a blind write still gets a version
+          else if (age(attempt, now, attempt.clock) > FdbError.fdbLimits.maxTransactionAgeMillis) {
+            return end(FdbError.make(FdbError.codes.transaction_too_old))
           }
-          stats.unknownResultNotCommitted++
-          return end(FdbError.make(FdbError.codes.commit_unknown_result, "injected (it was not applied)"))
-        }
-        const stamp = apply(attempt)
-        attempt.done = true
-        active.delete(attempt)
-        registerWatches(attempt)
-        Deferred.doneUnsafe(attempt.stamp, Effect.succeed(stamp))
-        pruneLog()
-        return Effect.void
-      })
-    )
+          const size = commitSize(attempt)
+          if (size > FdbError.fdbLimits.maxTransactionBytes) {
+            return end(
+              FdbError.make(
+                FdbError.codes.transaction_too_large,
+                `the transaction is ${size} bytes as FoundationDB counts it (mutations and conflict ranges)`
+              )
+            )
+          }
+          attempt.clock += draw(costs.commit) + size * costs.commitPerByte
+          if (expired(timer, now, attempt.clock)) {
+            // the timeout fired while the commit was in flight: it may still be applied
+            const error = new FdbError.FdbError({
+              code: FdbError.codes.transaction_timed_out,
+              reason: "the timeout elapsed while the commit was in flight",
+              unknownResult: true
+            })
+            if (!conflicts(attempt) && costRng() < 0.5) {
+              stats.unknownResultCommitted++
+              commitNow(attempt)
+              return Effect.fail(error)
+            }
+            stats.unknownResultNotCommitted++
+            return end(error)
+          }
+          if ((faults.notCommitted ?? 0) > 0 && rng() < faults.notCommitted!) {
+            stats.injectedNotCommitted++
+            return end(FdbError.make(FdbError.codes.not_committed, "injected"))
+          }
+          if (conflicts(attempt)) {
+            stats.conflicts++
+            return end(FdbError.make(FdbError.codes.not_committed))
+          }
+          if ((faults.commitUnknownResult ?? 0) > 0 && rng() < faults.commitUnknownResult!) {
+            const fate = rng()
+            if (fate < 1 / 3) {
+              stats.unknownResultCommitted++
+              commitNow(attempt)
+              return Effect.fail(FdbError.make(FdbError.codes.commit_unknown_result, "injected (it was applied)"))
+            }
+            if (fate < 2 / 3) {
+              // still in flight: it lands before the next commit of any transaction (re-resolved then),
+              // so a retry may read before it lands and must conflict with it
+              stats.unknownResultDeferred++
+              attempt.done = true
+              inFlight.push(attempt)
+              return Effect.fail(FdbError.make(FdbError.codes.commit_unknown_result, "injected (still in flight)"))
+            }
+            stats.unknownResultNotCommitted++
+            return end(FdbError.make(FdbError.codes.commit_unknown_result, "injected (it was not applied)"))
+          }
+          commitNow(attempt)
+          return Effect.void
+        })
+      )
+    })
+
+  const record = (millis: number) => {
+    stats.transactions++
+    stats.virtualMillis += millis
+    durations.push(millis)
+    if (durations.length > 100_000) durations.splice(0, durations.length - 100_000)
+  }
 
   const transact = <A, E, R>(
     body: (tn: FdbDatabase.Transaction) => Effect.Effect<A, E, R>,
     options?: FdbDatabase.TransactionOptions
   ): Effect.Effect<A, E | FdbError.FdbError, R> =>
     Effect.flatMap(Clock.currentTimeMillis, (createdAt) => {
-      const timeout = options?.timeoutMillis
+      const timer: Timer = { createdAt, timeoutMillis: options?.timeoutMillis, before: 0 }
       const retryLimit = options?.retryLimit
       let retries = 0
+      /** Some attempt may have committed: every later failure of this loop says so. */
+      let unknown = false
+      let backoff = costs.backoff.initial
       const loop: Effect.Effect<A, E | FdbError.FdbError, R> = Effect.suspend(() => {
         const attempt = newAttempt()
-        const tn = makeTransaction(attempt, createdAt, timeout)
+        const tn = makeTransaction(attempt, timer)
         return body(tn).pipe(
-          Effect.flatMap((a) => Effect.as(commit(attempt, createdAt, timeout), a)),
+          Effect.flatMap((a) => Effect.as(commit(attempt, timer), a)),
           Effect.onExit((exit) =>
             Effect.sync(() => {
+              timer.before += attempt.clock
               if (exit._tag === "Failure" && !attempt.done) {
-                abandon(attempt, FdbError.make(FdbError.codes.transaction_cancelled))
-                pruneLog()
+                if (attempt.committing && Exit.hasInterrupts(exit)) {
+                  // interrupted while the commit was in flight: it lands (or not) like an unknown result
+                  unknown = true
+                  stats.unknownResultDeferred++
+                  attempt.done = true
+                  inFlight.push(attempt)
+                } else {
+                  abandon(attempt, FdbError.make(FdbError.codes.transaction_cancelled))
+                  pruneLog()
+                }
               }
             })
           ),
           Effect.catchIf(
             (e): e is FdbError.FdbError => FdbError.isFdbError(e) && FdbError.isRetryable(e.code),
             (e) => {
+              if (FdbError.isOutcomeUnknown(e)) unknown = true
               if (retryLimit !== undefined && retries >= retryLimit) return Effect.fail(e)
               retries++
               stats.retries++
+              // onError: transaction_too_old / future_version wait FUTURE_VERSION_RETRY_DELAY (10 ms),
+              // the others a random share of a backoff that doubles up to DEFAULT_MAX_BACKOFF
+              if (e.code === FdbError.codes.transaction_too_old || e.code === FdbError.codes.future_version) {
+                timer.before += Math.min(10, costs.backoff.max)
+              } else {
+                timer.before += backoff * costRng()
+                backoff = Math.min(backoff * costs.backoff.growth, costs.backoff.max)
+              }
               return Effect.andThen(Effect.yieldNow, loop)
             }
           )
         )
       })
-      return loop
+      return loop.pipe(
+        Effect.catchIf(
+          (e): e is FdbError.FdbError => FdbError.isFdbError(e),
+          (e) => Effect.fail(unknown || FdbError.isOutcomeUnknown(e) ? FdbError.withUnknownResult(e) : e)
+        ),
+        Effect.ensuring(
+          Effect.flatMap(Effect.serviceOption(Meter), (meter) =>
+            Effect.sync(() => {
+              record(timer.before)
+              if (meter._tag === "Some") meter.value.add(timer.before)
+            }))
+        )
+      )
     })
 
   const control: FdbSimulatorShape = {
@@ -819,6 +1141,7 @@ export const make = (options?: SimulatorOptions): {
     stats: Effect.sync(() => ({ ...stats })),
     resetStats: Effect.sync(() => {
       stats = { ...zero }
+      durations.length = 0
     }),
     setFaults: (f) =>
       Effect.sync(() => {
@@ -833,7 +1156,9 @@ export const make = (options?: SimulatorOptions): {
       }
       return out
     }),
-    version: Effect.sync(() => version)
+    version: Effect.sync(() => version),
+    costs,
+    durations: Effect.sync(() => durations.slice())
   }
 
   return { database: { transact }, control }

@@ -32,6 +32,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServer from "effect/http/HttpServer"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as HttpApi from "effect/http-api/HttpApi"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpApiClient from "effect/http-api/HttpApiClient"
@@ -40,6 +41,7 @@ import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
 import { createServer } from "node:http"
 import * as ErrorHandling from "./ErrorHandling.ts"
 import * as Idempotency from "./Idempotency.ts"
+import * as RequestGuard from "./RequestGuard.ts"
 import * as RequestLog from "./RequestLog.ts"
 import type * as Route from "./Route.ts"
 
@@ -90,6 +92,15 @@ export interface MakeOptions {
   readonly openapiPath?: `/${string}` | undefined
   /** How problems become responses (default {@link ErrorHandling.renderDefault}). */
   readonly render?: ErrorHandling.Render | undefined
+  /** The request body limit of every route without its own, in bytes (default 1 MB): larger bodies answer 413. */
+  readonly maxBodyBytes?: number | undefined
+  /**
+   * How a request's caller is identified, to scope `Idempotency-Key`s
+   * (stored responses and the commands' keys) to it. Default: the SHA-256
+   * digest of the `Authorization` header (`anonymous` without one); see
+   * {@link Idempotency.Principal}.
+   */
+  readonly principal?: Idempotency.PrincipalOf | undefined
 }
 
 /**
@@ -122,10 +133,34 @@ export const make = <const Id extends string, const Routes extends ReadonlyArray
     for (const r of routes) acc = acc.handle((r.endpoint as HttpApiEndpoint.Constraint).identifier, r.handler)
     return acc
   }) as unknown as Layer.Layer<never>
+  const maxBodyBytes = options?.maxBodyBytes
+  if (maxBodyBytes !== undefined && (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)) {
+    throw new RangeError(`App.make: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`)
+  }
+  const guard = RequestGuard.wrap({
+    maxBodyBytes,
+    render: options?.render,
+    routes: routes.flatMap((r) => {
+      const endpoint = r.endpoint as HttpApiEndpoint.Top
+      return r.maxBodyBytes === undefined
+        ? []
+        : [{ method: endpoint.method, path: `${options?.prefix ?? ""}${endpoint.path}`, maxBodyBytes: r.maxBodyBytes }]
+    })
+  })
+  // one global middleware, in a fixed order: the log line around the guard (body limit, 404, 415) around idempotency
+  const middleware = HttpRouter.middleware(
+    Effect.gen(function*() {
+      const store = yield* Idempotency.IdempotencyStore
+      const idempotent = Idempotency.wrap(store, options?.principal ?? (yield* Idempotency.Principal))
+      return <E, R>(httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+        RequestLog.wrap(guard(idempotent(httpEffect)))
+    }),
+    { global: true }
+  )
   const layer = HttpApiBuilder.layer(api as any, { openapiPath: options?.openapiPath ?? "/openapi.json" }).pipe(
     Layer.provide(handlers),
     Layer.provide(ErrorHandling.layer({ render: options?.render })),
-    Layer.provide([Idempotency.middleware, RequestLog.middleware]),
+    Layer.provide(middleware),
     Layer.provide(HttpServer.layerServices)
   ) as unknown as Layer.Layer<never, never, any>
   return { id, api, routes, layer }

@@ -10,9 +10,18 @@
  * | params, query, headers or body failing their Schema (also a command's input) | 422, one issue per problem |
  * | an error declared on the endpoint | its own status (`httpApiStatus` on its class) |
  * | any other error whose class declares `httpApiStatus` | that status, `{ _tag, message, ...fields }` |
+ * | a command's domain error declaring no status (`Route.command`) | 400, `{ _tag, message, ...fields }` |
+ * | `IdempotencyKeyReused` (a command's key with another input) | 422 |
+ * | a body over the route's limit (`PayloadTooLarge`) | 413, before the body is read when `Content-Length` says so |
+ * | an event over the store's limits (`InvalidEvent`, `InvalidAppend`) | 413 when too large, else 422, naming the problem |
  * | `AppendConditionFailed` (after the command's retries) | 409 |
  * | `Overloaded` | 503 with `Retry-After` |
+ * | an unknown route (`NotFound`) | 404, logged at info |
+ * | an unsupported `Content-Type` (`UnsupportedMediaType`) | 415 |
  * | anything else, defects included | 500, `{ _tag: "InternalServerError" }`, cause logged |
+ *
+ * 404, 413 and 415 reach a custom renderer as `Domain` problems (with that
+ * status and a `_tag` / `message`), so every error has the app's JSON shape.
  *
  * An app with its own error body (RealWorld's `{"errors": {"body": [...]}}`)
  * keeps the classification and swaps the rendering with {@link layer}.
@@ -141,6 +150,62 @@ const retryAfterOf = (error: unknown): number => {
   return 1
 }
 
+const domainErrors = new WeakSet<object>()
+
+/**
+ * Marks an error as a domain error (a command's decision failed with it):
+ * without a declared status it answers 400 instead of 500. `Route.command`
+ * marks its command's decision failures.
+ *
+ * @category classification
+ * @since 0.1.0
+ */
+export const markDomainError = (error: unknown): void => {
+  if (typeof error === "object" && error !== null) domainErrors.add(error)
+}
+
+/**
+ * A request problem Fairway answers itself (unknown route, unsupported media
+ * type, body too large, a store limit), as the error of a `Domain` problem.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RequestProblem extends DomainErrorLike {
+  readonly _tag: "NotFound" | "UnsupportedMediaType" | "PayloadTooLarge" | "InvalidEvent" | "InvalidAppend" | "BadRequest"
+  readonly message: string
+}
+
+/**
+ * A `Domain` problem for a request problem with a status.
+ *
+ * @category classification
+ * @since 0.1.0
+ */
+export const requestProblem = (status: number, _tag: RequestProblem["_tag"], message: string): Problem => ({
+  _tag: "Domain",
+  status,
+  error: { _tag, message } satisfies RequestProblem
+})
+
+/** The store's limits: too large is 413, anything else invalid is 422. */
+const storeLimitProblem = (error: DomainErrorLike): Problem => {
+  const reason = String((error as { readonly reason?: unknown }).reason ?? error.message ?? "")
+  const tooLarge = /bytes|at most \d+ events|too large/.test(reason)
+  const index = (error as { readonly eventIndex?: unknown }).eventIndex
+  const message = typeof index === "number" ? `event ${index}: ${reason}` : reason
+  return requestProblem(tooLarge ? 413 : 422, error._tag as RequestProblem["_tag"], message)
+}
+
+/** Whether an error is the body read failing for its size (`RequestParseError`, reason `BodyTooLarge`). */
+const isBodyTooLarge = (error: unknown): boolean => {
+  if (typeof error !== "object" || error === null) return false
+  const reason = (error as { readonly reason?: unknown }).reason
+  const tagged = (error as { readonly _tag?: unknown })._tag === "RequestParseError" ? error : reason
+  return typeof tagged === "object" && tagged !== null && (tagged as { readonly _tag?: unknown })._tag === "RequestParseError" &&
+    (tagged as { readonly reason?: unknown }).reason === "BodyTooLarge"
+}
+
 const isDeclared = (endpoint: HttpApiEndpoint.Top | undefined, error: unknown): boolean => {
   if (endpoint === undefined) return false
   for (const schema of endpoint.error) {
@@ -156,6 +221,11 @@ const isDeclared = (endpoint: HttpApiEndpoint.Top | undefined, error: unknown): 
  * @since 0.1.0
  */
 export const classify = (cause: Cause.Cause<unknown>, endpoint?: HttpApiEndpoint.Top): Problem => {
+  // a body read past its limit (HttpApi reports it as a defect)
+  const tooLarge = cause.reasons.some((reason) =>
+    isBodyTooLarge(Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined)
+  )
+  if (tooLarge) return requestProblem(413, "PayloadTooLarge", "the request body is larger than the limit")
   const failure = cause.reasons.find(Cause.isFailReason)
   if (failure === undefined) {
     if (cause.reasons.length > 0 && cause.reasons.every(Cause.isInterruptReason)) return { _tag: "Interrupted", cause }
@@ -168,6 +238,7 @@ export const classify = (cause: Cause.Cause<unknown>, endpoint?: HttpApiEndpoint
   }
   if (isDeclared(endpoint, error)) return { _tag: "Declared", error }
   if (isTagged(error)) {
+    if (error._tag === "InvalidEvent" || error._tag === "InvalidAppend") return storeLimitProblem(error)
     if (conflictTags.has(error._tag)) {
       return { _tag: "Conflict", message: "the request conflicted with concurrent changes; retry it" }
     }
@@ -180,6 +251,7 @@ export const classify = (cause: Cause.Cause<unknown>, endpoint?: HttpApiEndpoint
     }
     const status = declaredStatus(error)
     if (status !== undefined) return { _tag: "Domain", status, error }
+    if (domainErrors.has(error)) return { _tag: "Domain", status: 400, error }
   }
   return { _tag: "Internal", cause }
 }

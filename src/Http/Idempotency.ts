@@ -1,22 +1,40 @@
 /**
- * `Idempotency-Key`: a repeated request returns the first response.
+ * `Idempotency-Key`: a repeated request returns the first response — to the
+ * same caller only.
  *
  * A client that may retry a state-changing request (POST, PUT, PATCH,
- * DELETE) sends an `Idempotency-Key` header. The first request with a key
- * runs; every later one with the same key (also one racing the first, still
- * in flight) waits for it and gets the same status, headers and body, with
- * `Idempotency-Replayed: true`, and runs nothing. A key reused for a different
- * request (method, path or body) gets 422. A first attempt that ends in a 5xx
- * or is interrupted, or answers with a streamed body (not recorded), does not
- * count: the next attempt runs.
+ * DELETE) sends an `Idempotency-Key` header (1 to {@link maxKeyLength}
+ * characters; a longer key is a 400). What is guaranteed:
  *
- * The key also reaches the command (`Route.command` passes it as the
- * command's idempotency key, which becomes the append id), so even a retry
- * that lands on another process writes nothing twice.
+ * - **Scoped to the caller.** A response is stored under the request's
+ *   *principal* (derived by the app, by default the SHA-256 digest of the
+ *   `Authorization` header; see {@link Principal}), method, URL and key. Another
+ *   caller sending the same key and body runs its own request: it never sees
+ *   somebody else's response. Requests without credentials share the
+ *   `anonymous` principal (a replay still needs the same body).
+ * - **Same request or not.** The body's SHA-256 digest is stored with the
+ *   response: the same key with another body (same caller, method and URL)
+ *   is a 422 `IdempotencyKeyReused`, and runs nothing.
+ * - **Final outcomes only.** 2xx responses and deterministic 4xx ones are
+ *   stored; 401, 403, 408, 409, 425, 429, 5xx, interrupted requests,
+ *   streamed bodies and responses over {@link maxRecordedBytes} are not:
+ *   the next attempt runs (a command's own idempotency key still keeps its
+ *   writes single).
+ * - **Replays say so.** A replayed response has `Idempotency-Replayed: true`,
+ *   and a JSON body's top-level `replayed` field is `true` too (a response
+ *   whose body says `replayed: true` carries the header).
+ * - **Bounded.** The in-process store keeps at most `capacity` keys and
+ *   `maxBytes` bytes of responses (oldest evicted first).
+ *
+ * Racing requests with one key share one run. The key also reaches the
+ * command (`Route.command` passes it, scoped to the principal, as the
+ * command's idempotency key), so even a retry that lands on another process
+ * writes nothing twice.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as AppendCondition from "../Dcb/AppendCondition.ts"
@@ -47,6 +65,94 @@ export const header = "idempotency-key"
  * @since 0.1.0
  */
 export const replayedHeader = "idempotency-replayed"
+
+/**
+ * The longest `Idempotency-Key` accepted; a longer one answers 400.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxKeyLength = 255
+
+/**
+ * The largest response body recorded for replay (1 MB); a larger response
+ * is sent but not stored.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxRecordedBytes = 1_000_000
+
+/**
+ * How a request's caller is identified for idempotency: a string naming the
+ * principal (never the raw credentials: a digest). The default,
+ * {@link principalFromCredentials}, digests the `Authorization` header.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type PrincipalOf = (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<string>
+
+/**
+ * The principal of a request without credentials.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const anonymous = "anonymous"
+
+/**
+ * The default principal: `anonymous` without an `Authorization` header,
+ * else `credentials:<SHA-256 of the header>`.
+ *
+ * @category principals
+ * @since 0.1.0
+ */
+export const principalFromCredentials: PrincipalOf = (request) =>
+  Effect.sync(() => {
+    const authorization = request.headers["authorization"]
+    return authorization === undefined || authorization === ""
+      ? anonymous
+      : `credentials:${Fingerprint.ofText(authorization)}`
+  })
+
+/**
+ * How the app derives the principal (set with `App.make(…, { principal })`;
+ * default {@link principalFromCredentials}). An app whose sessions live in a
+ * cookie derives it from that cookie (or from the verified user id).
+ *
+ * @category principals
+ * @since 0.1.0
+ */
+export const Principal = Context.Reference<PrincipalOf>("fairway/Http/Principal", {
+  defaultValue: () => principalFromCredentials
+})
+
+/**
+ * The principal of the request being handled (set by the app's middleware;
+ * derived again when absent).
+ *
+ * @category principals
+ * @since 0.1.0
+ */
+export const CurrentPrincipal = Context.Reference<Option.Option<string>>("fairway/Http/CurrentPrincipal", {
+  defaultValue: () => Option.none()
+})
+
+/**
+ * The principal of the current request: the one the middleware derived, or
+ * {@link Principal} applied to the request (`anonymous` outside a request).
+ *
+ * @category principals
+ * @since 0.1.0
+ */
+export const currentPrincipal: Effect.Effect<string> = Effect.gen(function*() {
+  const known = yield* CurrentPrincipal
+  if (Option.isSome(known)) return known.value
+  const request = yield* Effect.serviceOption(HttpServerRequest.HttpServerRequest)
+  if (Option.isNone(request)) return anonymous
+  return yield* (yield* Principal)(request.value)
+})
 
 /**
  * A response as recorded for replay.
@@ -108,24 +214,55 @@ interface Entry {
   readonly fingerprint: string
   readonly done: Deferred.Deferred<RecordedResponse | undefined>
   settled: boolean
+  bytes: number
+}
+
+/**
+ * Options of the stores: at most `capacity` keys (default 10,000) and
+ * `maxBytes` bytes of recorded responses (default 32 MB), oldest evicted
+ * first.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface StoreOptions {
+  readonly capacity?: number | undefined
+  readonly maxBytes?: number | undefined
+}
+
+const sizeOf = (response: RecordedResponse): number => {
+  let bytes = response.body.byteLength + 64
+  for (const [name, value] of Object.entries(response.headers)) bytes += name.length + value.length
+  return bytes
 }
 
 /**
  * The in-process part of every store: one entry per key, so racing requests
- * in this process share one run. Keeps the last `capacity` settled keys.
+ * in this process share one run. Keeps the last `capacity` settled keys,
+ * holding at most `maxBytes` of responses.
  */
-const makeLocal = (capacity: number) => {
+const makeLocal = (options: StoreOptions | undefined) => {
+  const capacity = options?.capacity ?? 10_000
+  const maxBytes = options?.maxBytes ?? 32_000_000
   const entries = new Map<string, Entry>()
+  let bytes = 0
   const evict = () => {
-    if (entries.size <= capacity) return
+    if (entries.size <= capacity && bytes <= maxBytes) return
     for (const [key, entry] of entries) {
-      if (entries.size <= capacity) break
-      if (entry.settled) entries.delete(key)
+      if (entries.size <= capacity && bytes <= maxBytes) break
+      if (entry.settled) {
+        entries.delete(key)
+        bytes -= entry.bytes
+      }
     }
   }
   const settle = (key: string, entry: Entry, response: RecordedResponse | undefined) => {
     entry.settled = true
     if (response === undefined && entries.get(key) === entry) entries.delete(key)
+    if (response !== undefined && entries.get(key) === entry) {
+      entry.bytes = sizeOf(response)
+      bytes += entry.bytes
+    }
     Deferred.doneUnsafe(entry.done, Exit.succeed(response))
     evict()
   }
@@ -133,7 +270,7 @@ const makeLocal = (capacity: number) => {
   const claim = (key: string, fingerprint: string) => {
     const existing = entries.get(key)
     if (existing !== undefined) return { created: false as const, entry: existing }
-    const entry: Entry = { fingerprint, done: Deferred.makeUnsafe(), settled: false }
+    const entry: Entry = { fingerprint, done: Deferred.makeUnsafe(), settled: false, bytes: 0 }
     entries.set(key, entry)
     return { created: true as const, entry }
   }
@@ -143,16 +280,16 @@ const makeLocal = (capacity: number) => {
 }
 
 /**
- * An in-process store holding the last `capacity` keys (oldest evicted
- * first). Racing requests in this process share one run; another process
- * does not see the keys (see {@link makeEventStore}).
+ * An in-process store holding the last `capacity` keys and `maxBytes` of
+ * responses (oldest evicted first). Racing requests in this process share
+ * one run; another process does not see the keys (see {@link makeEventStore}).
  *
  * @category constructors
  * @since 0.1.0
  */
-export const makeMemory = (options?: { readonly capacity?: number | undefined }): Effect.Effect<IdempotencyStoreShape> =>
+export const makeMemory = (options?: StoreOptions): Effect.Effect<IdempotencyStoreShape> =>
   Effect.sync(() => {
-    const local = makeLocal(options?.capacity ?? 10_000)
+    const local = makeLocal(options)
     return {
       begin: (key, fingerprint) =>
         Effect.sync((): Begin => {
@@ -176,12 +313,14 @@ export const makeMemory = (options?: { readonly capacity?: number | undefined })
  * @category layers
  * @since 0.1.0
  */
-export const layerMemory = (options?: { readonly capacity?: number | undefined }): Layer.Layer<IdempotencyStore> =>
+export const layerMemory = (options?: StoreOptions): Layer.Layer<IdempotencyStore> =>
   Layer.effect(IdempotencyStore, makeMemory(options))
 
 /**
  * The event a recorded response is kept as, in the event store (tagged
- * `fairway.http-idempotency:<key>`).
+ * `fairway.http-idempotency:<scoped key>`; the scoped key is a digest of
+ * principal, method, URL and key, so neither credentials nor raw keys are
+ * stored).
  *
  * @category event store
  * @since 0.1.0
@@ -203,8 +342,8 @@ const keyTag = (key: string): string => {
   return tag.length <= 200 ? tag : `fairway.http-idempotency:#${Fingerprint.ofText(key)}:${key.length}`
 }
 
-/** Responses larger than this are not recorded in the store (the event would be too large). */
-const maxRecordedBytes = 60_000
+/** Responses larger than this are not recorded in the event store (the event would be too large). */
+const maxEventBytes = 60_000
 
 const toRecorded = (payload: typeof ResponseRecorded.payload.Type): RecordedResponse => ({
   status: payload.status,
@@ -225,11 +364,11 @@ const toRecorded = (payload: typeof ResponseRecorded.payload.Type): RecordedResp
  * @since 0.1.0
  */
 export const makeEventStore = (
-  options?: { readonly capacity?: number | undefined }
+  options?: StoreOptions
 ): Effect.Effect<IdempotencyStoreShape, never, EventStore.EventStore> =>
   Effect.gen(function*() {
     const store = yield* EventStore.EventStore
-    const local = makeLocal(options?.capacity ?? 10_000)
+    const local = makeLocal(options)
     const readRecorded = (key: string) =>
       Stream.runCollect(store.read(Query.item({ types: [ResponseRecorded.type], tags: [keyTag(key)] }), { limit: 1 })).pipe(
         Effect.flatMap((events) => events.length === 0 ? Effect.succeed(undefined) : ResponseRecorded.decode(events[0]!)),
@@ -253,7 +392,7 @@ export const makeEventStore = (
           const complete = (response: RecordedResponse) =>
             Effect.gen(function*() {
               let canonical = response
-              if (response.body.byteLength <= maxRecordedBytes) {
+              if (response.body.byteLength <= maxEventBytes) {
                 const event = ResponseRecorded.make({
                   key,
                   fingerprint,
@@ -290,15 +429,37 @@ export const makeEventStore = (
  * @since 0.1.0
  */
 export const layerEventStore = (
-  options?: { readonly capacity?: number | undefined }
+  options?: StoreOptions
 ): Layer.Layer<IdempotencyStore, never, EventStore.EventStore> => Layer.effect(IdempotencyStore, makeEventStore(options))
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
-const fingerprintOf = (request: HttpServerRequest.HttpServerRequest, body: string): string => {
-  const text = `${request.method} ${request.url}\n${body}`
-  return `${text.length}:${Fingerprint.ofText(text)}`
+/** The key a response is stored under: the caller's principal, the method, the URL and the client's key. */
+const scopedKey = (principal: string, request: HttpServerRequest.HttpServerRequest, key: string): string => {
+  const print = new Fingerprint.Fingerprint().length(4)
+  for (const field of [principal, request.method, request.url, key]) print.text(field)
+  return print.digest()
 }
+
+/**
+ * Statuses that are not final outcomes: the same request may get another
+ * answer later (credentials, a conflict, a rate limit, a server failure), so
+ * they are never replayed.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const notRecordedStatuses: ReadonlySet<number> = new Set([401, 403, 408, 409, 425, 429])
+
+/**
+ * Whether a response with this status is a final outcome, stored for replay:
+ * 2xx, and 4xx but {@link notRecordedStatuses}.
+ *
+ * @category predicates
+ * @since 0.1.0
+ */
+export const isFinal = (status: number): boolean =>
+  (status >= 200 && status < 300) || (status >= 400 && status < 500 && !notRecordedStatuses.has(status))
 
 const record = (response: HttpServerResponse.HttpServerResponse): RecordedResponse | undefined => {
   const body = response.body
@@ -313,12 +474,36 @@ const record = (response: HttpServerResponse.HttpServerResponse): RecordedRespon
   return undefined
 }
 
-const replay = (recorded: RecordedResponse): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.uint8Array(recorded.body, {
+const isJson = (contentType: string | undefined) => contentType !== undefined && /[/+]json\b/.test(contentType)
+
+/** The top-level `replayed` field of a JSON object body, if any. */
+const replayedField = (recorded: RecordedResponse): boolean | undefined => {
+  if (!isJson(recorded.contentType) || recorded.body.byteLength > maxRecordedBytes) return undefined
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(recorded.body))
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+      const replayed = (parsed as Record<string, unknown>)["replayed"]
+      return typeof replayed === "boolean" ? replayed : undefined
+    }
+  } catch {
+    // not JSON after all
+  }
+  return undefined
+}
+
+const replay = (recorded: RecordedResponse): HttpServerResponse.HttpServerResponse => {
+  let body = recorded.body
+  // the body says what the header says
+  if (replayedField(recorded) === false) {
+    const parsed = JSON.parse(new TextDecoder().decode(recorded.body)) as Record<string, unknown>
+    body = new TextEncoder().encode(JSON.stringify({ ...parsed, replayed: true }))
+  }
+  return HttpServerResponse.uint8Array(body, {
     status: recorded.status,
     headers: { ...recorded.headers, [replayedHeader]: "true" },
     ...(recorded.contentType !== undefined ? { contentType: recorded.contentType } : {})
   })
+}
 
 const mismatch = (key: string) =>
   HttpServerResponse.jsonUnsafe({
@@ -327,14 +512,22 @@ const mismatch = (key: string) =>
     key
   }, { status: 422 })
 
+const keyTooLong = (key: string) =>
+  HttpServerResponse.jsonUnsafe({
+    _tag: "IdempotencyKeyInvalid",
+    message: `an Idempotency-Key is at most ${maxKeyLength} characters, got ${key.length}`
+  }, { status: 400 })
+
 /**
  * Wraps a request handler with the `Idempotency-Key` behaviour, keeping keys
- * in `store`.
+ * in `store`, scoped to the principal `principal` derives (default
+ * {@link principalFromCredentials}). The principal is also provided to the
+ * handler as {@link CurrentPrincipal}.
  *
  * @category middleware
  * @since 0.1.0
  */
-export const wrap = (store: IdempotencyStoreShape) =>
+export const wrap = (store: IdempotencyStoreShape, principal: PrincipalOf = principalFromCredentials) =>
 <E, R>(
   httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
@@ -342,28 +535,37 @@ export const wrap = (store: IdempotencyStoreShape) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const key = request.headers[header]
     if (key === undefined || key === "" || !unsafeMethods.has(request.method)) return yield* httpEffect
-    const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-    const fingerprint = fingerprintOf(request, body)
+    if (key.length > maxKeyLength) return keyTooLong(key)
+    const caller = yield* principal(request)
+    const handled = Effect.provideService(httpEffect, CurrentPrincipal, Option.some(caller))
+    // a body that cannot be read (too large, cut off): no idempotency, the handler answers the failure
+    const body = yield* Effect.result(request.arrayBuffer)
+    if (body._tag === "Failure") return yield* handled
+    const fingerprint = `sha256:${new Fingerprint.Fingerprint().bytes(new Uint8Array(body.success)).digest()}`
+    const scoped = scopedKey(caller, request, key)
     // uninterruptible between a claim ("Run") and its complete / abandon: an interruption in between
     // would leave the key claimed, and every later request with it waiting forever
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
         while (true) {
-          const begin = yield* restore(store.begin(key, fingerprint))
+          const begin = yield* restore(store.begin(scoped, fingerprint))
           if (begin._tag === "Mismatch") return mismatch(key)
           if (begin._tag === "Replay") {
             const recorded = yield* restore(begin.response)
             if (recorded !== undefined) return replay(recorded)
             continue // the first attempt was abandoned: try to claim the key again
           }
-          const exit = yield* Effect.exit(restore(httpEffect))
-          const recorded = Exit.isSuccess(exit) && exit.value.status < 500 ? record(exit.value) : undefined
-          if (recorded === undefined) {
+          const exit = yield* Effect.exit(restore(handled))
+          const response = Exit.isSuccess(exit) ? exit.value : undefined
+          const recorded = response !== undefined && isFinal(response.status) ? record(response) : undefined
+          if (response === undefined || recorded === undefined || recorded.body.byteLength > maxRecordedBytes) {
             yield* begin.abandon
             return yield* exit
           }
           const canonical = yield* begin.complete(recorded)
-          return canonical === recorded ? yield* exit : replay(canonical)
+          if (canonical !== recorded) return replay(canonical)
+          // a command replayed by its own key (the first response was not recorded here): say so in the header too
+          return replayedField(recorded) === true ? HttpServerResponse.setHeader(response, replayedHeader, "true") : response
         }
       })
     )
@@ -376,4 +578,11 @@ export const wrap = (store: IdempotencyStoreShape) =>
  * @category middleware
  * @since 0.1.0
  */
-export const middleware = HttpRouter.middleware(Effect.map(IdempotencyStore, wrap), { global: true })
+export const middleware = HttpRouter.middleware(
+  Effect.gen(function*() {
+    const store = yield* IdempotencyStore
+    const principal = yield* Principal
+    return wrap(store, principal)
+  }),
+  { global: true }
+)

@@ -5,8 +5,16 @@
  * logger is turned off by `App.serve` so each request logs once. Requests
  * answered with a 5xx log at error level, the others at info.
  *
- * Every request also runs in a server span (`http.server <METHOD>`, opened by
- * Effect's HTTP server); a command run by the request is its child span.
+ * Why not Effect's `HttpMiddleware.logger`: it logs every response at the
+ * fiber's default level (info) as "Sent HTTP response" (or the failure's
+ * cause), so a 5xx is not raised to error level for alerting, and the line
+ * does not say which request it was without a structured logger. This
+ * middleware keeps its annotation style (`http.method`, `http.status`).
+ *
+ * Every request also runs in a server span (named after the method, by
+ * Effect's HTTP server); a command run by the request is its child span
+ * (`Http.command <name>`, then `Command.run <name>`): see
+ * `docs/observability.md`.
  *
  * @since 0.1.0
  */

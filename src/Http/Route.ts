@@ -31,6 +31,7 @@ import * as Fingerprint from "../Dcb/internal/fingerprint.ts"
 import * as Command from "../Module/Command.ts"
 import type * as ViewStore from "../Module/ViewStore.ts"
 import * as View from "../Module/View.ts"
+import * as ErrorHandling from "./ErrorHandling.ts"
 import * as Idempotency from "./Idempotency.ts"
 
 /**
@@ -42,6 +43,8 @@ import * as Idempotency from "./Idempotency.ts"
 export interface Route<Endpoint extends HttpApiEndpoint.Constraint = HttpApiEndpoint.Constraint, R = any> {
   readonly endpoint: Endpoint
   readonly handler: HttpApiEndpoint.Handler<Endpoint, unknown, R>
+  /** The largest request body this route accepts, in bytes (default: the app's, 1 MB); larger: 413. */
+  readonly maxBodyBytes?: number | undefined
 }
 
 /**
@@ -69,8 +72,27 @@ export type Services<Routes> = Routes extends Route<any, infer R> ? R : never
  */
 export const route = <Endpoint extends HttpApiEndpoint.Constraint, R>(
   endpoint: Endpoint,
-  handler: HttpApiEndpoint.Handler<Endpoint, unknown, R>
-): Route<Endpoint, R> => ({ endpoint, handler })
+  handler: HttpApiEndpoint.Handler<Endpoint, unknown, R>,
+  options?: { readonly maxBodyBytes?: number | undefined }
+): Route<Endpoint, R> => ({ endpoint, handler, ...withMaxBody(options?.maxBodyBytes) })
+
+const withMaxBody = (maxBodyBytes: number | undefined): { readonly maxBodyBytes?: number } => {
+  if (maxBodyBytes === undefined) return {}
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new RangeError(`Route: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`)
+  }
+  return { maxBodyBytes }
+}
+
+/**
+ * A route with its own request body limit (in bytes): larger bodies answer
+ * 413 before they are read.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const withMaxBodyBytes = <A extends Any>(theRoute: A, maxBodyBytes: number): A =>
+  ({ ...theRoute, ...withMaxBody(maxBodyBytes) })
 
 /**
  * The `Idempotency-Key` header of the current request, if any.
@@ -181,16 +203,34 @@ export interface CommandRequest {
 
 /**
  * The command idempotency key for a request's `Idempotency-Key`: scoped to
- * the command (keys are global to the store), hashed when long.
+ * the caller's principal (the command scopes it to itself), the SHA-256
+ * digest of both when long.
  *
  * @category request
  * @since 0.1.0
  */
-export const commandKey = (commandName: string, key: string): string => {
-  const scoped = `http:${commandName}:${key}`
-  if (scoped.length <= Command.maxIdempotencyKeyLength) return scoped
-  const hash = Fingerprint.ofText(scoped)
-  return `${scoped.slice(0, Command.maxIdempotencyKeyLength - hash.length - 1)}#${hash}`
+export const commandKey = (principal: string, key: string): string => {
+  const scoped = `http:${principal}:${key}`
+  return scoped.length <= Command.maxIdempotencyKeyLength ? scoped : `http:#${Fingerprint.ofText(scoped)}`
+}
+
+/**
+ * The command a route runs: the same command, whose decision's failures are
+ * marked as domain errors (see `ErrorHandling.markDomainError`), so that one
+ * without a declared status answers 400, not 500.
+ */
+const marked = new WeakMap<Command.Any, Command.Any>()
+const markingDomainErrors = <C extends Command.Any>(cmd: C): C => {
+  let wrapped = marked.get(cmd)
+  if (wrapped === undefined) {
+    wrapped = {
+      ...cmd,
+      decide: (state: unknown, input: unknown) =>
+        Effect.tapError(cmd.decide(state, input), (error) => Effect.sync(() => ErrorHandling.markDomainError(error)))
+    } as Command.Any
+    marked.set(cmd, wrapped)
+  }
+  return wrapped as C
 }
 
 /**
@@ -207,9 +247,15 @@ export const commandKey = (commandName: string, key: string): string => {
  *   with `httpApiStatus` on its class gets its status anyway).
  *
  * Input that fails the payload schema is a 422 before the command runs. The
- * request's `Idempotency-Key` becomes the command's idempotency key (see
- * {@link commandKey}), so a retried request writes nothing twice even when
- * it lands on another process.
+ * request's `Idempotency-Key`, scoped to the caller's principal, becomes the
+ * command's idempotency key (see {@link commandKey}), so a retried request
+ * writes nothing twice even when it lands on another process, and never
+ * replays another caller's run.
+ *
+ * A failure of the command's decision (a domain error) answers with the
+ * status declared on its class (`httpApiStatus`) or on the endpoint; without
+ * one it answers **400** with `{ _tag, message, ...fields }` (never 500).
+ * `maxBodyBytes` sets the route's body limit (default: the app's).
  *
  * @category constructors
  * @since 0.1.0
@@ -246,8 +292,10 @@ export const command = <
     }) => Input["Type"] | Effect.Effect<Input["Type"], unknown, RI>) | undefined
     readonly respond?: ((result: Command.Result, input: Input["Type"]) =>
       Success["Type"] | Effect.Effect<Success["Type"], unknown, RR>) | undefined
+    readonly maxBodyBytes?: number | undefined
   }
 ): Route<HttpApiEndpoint.Top & { readonly identifier: Name }, R | RI | RR | EventStore.EventStore> => {
+  const running = markingDomainErrors(cmd)
   const hasBody = method !== "DELETE"
   const payload = options?.payload ?? (hasBody && options?.input === undefined ? cmd.input : undefined)
   const endpoint = HttpApiEndpoint.make(method)(name, path, {
@@ -264,14 +312,15 @@ export const command = <
       const input = Effect.isEffect(made) ? yield* (made as Effect.Effect<Input["Type"]>) : made as Input["Type"]
       const encoded = yield* encodeInput(input)
       const key = yield* idempotencyKey
-      const result = yield* Command.run(cmd, encoded, key === undefined ? undefined : { idempotencyKey: commandKey(cmd.name, key) })
+      const runOptions = key === undefined ? undefined : { idempotencyKey: commandKey(yield* Idempotency.currentPrincipal, key) }
+      const result = yield* Command.run(running, encoded, runOptions)
       if (options?.respond === undefined) {
         return { position: result.position === undefined ? null : String(result.position), events: result.events.length, replayed: result.replayed }
       }
       const response = options.respond(result, input)
       return Effect.isEffect(response) ? yield* (response as Effect.Effect<Success["Type"]>) : response
     }).pipe(Effect.withSpan(`Http.command ${cmd.name}`))
-  return { endpoint, handler: handler as never }
+  return { endpoint, handler: handler as never, ...withMaxBody(options?.maxBodyBytes) }
 }
 
 const global: Array<Any> = []

@@ -15,6 +15,8 @@ export * as HttpError from "./HttpError.ts"
 /** @since 0.1.0 */
 export * as Idempotency from "./Idempotency.ts"
 /** @since 0.1.0 */
+export * as RequestGuard from "./RequestGuard.ts"
+/** @since 0.1.0 */
 export * as RequestLog from "./RequestLog.ts"
 /** @since 0.1.0 */
 export * as Route from "./Route.ts"

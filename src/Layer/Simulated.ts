@@ -27,6 +27,11 @@ export interface Options extends Memory.ModulesOptions {
   readonly seed?: number | undefined
   /** Faults to inject (`true`: the simulator's default mix; default: none). */
   readonly faults?: FdbSimulator.Faults | boolean | undefined
+  /**
+   * What operations cost in virtual time (`"realistic"`: published cluster latencies, so transactions
+   * age and time out as on a cluster; default `"free"`). See `FdbSimulator.CostProfile`.
+   */
+  readonly costs?: FdbSimulator.CostProfile | "realistic" | "free" | undefined
   /** The store's prefix (default `("fairway", "default")`). */
   readonly prefix?: Uint8Array | string | undefined
   /** Keys per page of event reads. */
@@ -48,7 +53,8 @@ export const layer = (
   }
   const database = FdbDatabase.layerSimulated({
     ...(options?.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options?.faults !== undefined ? { faults: options.faults } : {})
+    ...(options?.faults !== undefined ? { faults: options.faults } : {}),
+    ...(options?.costs !== undefined ? { costs: options.costs } : {})
   })
   const stores = Layer.mergeAll(
     EventStoreFdb.layer({ ...storeOptions, ...(options?.pageSize !== undefined ? { pageSize: options.pageSize } : {}) }),

@@ -42,7 +42,7 @@ import * as Query from "../Dcb/Query.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as AutomationStore from "./AutomationStore.ts"
 import * as Checkpoint from "./Checkpoint.ts"
-import { awaitAppendAfter, defaultRestart } from "./internal/follow.ts"
+import { awaitAppendAfter, defaultRestart, describeError } from "./internal/follow.ts"
 
 /**
  * The type id of automations.
@@ -302,12 +302,6 @@ const handleWithRetries = <E, R>(automation: Automation<E, R>, event: DcbEvent.S
     )
     return result._tag === "Success" ? undefined : { error: result.failure, attempts: attempt }
   })
-
-const describeError = (error: unknown): string => {
-  if (error instanceof Error) return error.message.length > 0 ? `${error.name}: ${error.message}` : error.name
-  if (typeof error === "object" && error !== null && "_tag" in error) return String((error as { _tag: unknown })._tag)
-  return String(error)
-}
 
 class CrashedOn {
   readonly position: SequencePosition.SequencePosition

@@ -24,6 +24,7 @@ import * as Schema from "effect/Schema"
 import { StorageError } from "../Dcb/EventStore.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "./Checkpoint.ts"
+import * as ErrorText from "./internal/errorText.ts"
 
 /**
  * A lease: who runs an automation, and until when (epoch milliseconds).
@@ -66,6 +67,25 @@ export const DeadLetter = Schema.Struct({
  * @since 0.1.0
  */
 export type DeadLetter = typeof DeadLetter.Type
+
+/**
+ * A dead letter as every store keeps it: its error text bounded to
+ * {@link maxErrorTextLength} characters (the start of the text and how much
+ * was cut), so that parking never fails because an error is large.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const bounded = (letter: DeadLetter): DeadLetter =>
+  letter.error.length <= ErrorText.maxErrorTextLength ? letter : { ...letter, error: ErrorText.bound(letter.error) }
+
+/**
+ * The most characters of error text a stored dead letter keeps.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const maxErrorTextLength = ErrorText.maxErrorTextLength
 
 /**
  * The writer does not hold the automation's lease (it expired and another
@@ -150,7 +170,7 @@ export interface AutomationStoreShape {
    * new one (an earlier attempt whose outcome was unknown did it).
    */
   readonly advance: (automation: string, advance: Advance) => Effect.Effect<void, AdvanceError>
-  /** The parked events, by position. */
+  /** The parked events, by position (read page by page on FoundationDB, each page one transaction). */
   readonly deadLetters: (automation: string) => Effect.Effect<ReadonlyArray<DeadLetter>, StorageError>
   /** Stores (or replaces) a dead letter outside of a checkpoint move (after a failed retry). */
   readonly putDeadLetter: (deadLetter: DeadLetter) => Effect.Effect<void, InvalidAutomationKey | StorageError>
@@ -254,7 +274,7 @@ export const makeMemory: Effect.Effect<AutomationStoreShape> = Effect.sync(() =>
           return Effect.fail(Checkpoint.moved(`automation ${automation}`, advance.expected, a.checkpoint))
         }
         a.checkpoint = Option.some(advance.checkpoint)
-        if (advance.deadLetter !== undefined) a.deadLetters.set(advance.deadLetter.position, advance.deadLetter)
+        if (advance.deadLetter !== undefined) a.deadLetters.set(advance.deadLetter.position, bounded(advance.deadLetter))
         return Effect.void
       }),
     deadLetters: (automation) =>
@@ -267,7 +287,7 @@ export const makeMemory: Effect.Effect<AutomationStoreShape> = Effect.sync(() =>
       Effect.suspend(() => {
         const error = validate(deadLetter.automation)
         if (error !== undefined) return Effect.fail(error)
-        entry(deadLetter.automation).deadLetters.set(deadLetter.position, deadLetter)
+        entry(deadLetter.automation).deadLetters.set(deadLetter.position, bounded(deadLetter))
         return Effect.void
       }),
     removeDeadLetter: (automation, position) =>

@@ -61,12 +61,16 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
+import * as Admission from "./Admission.ts"
+import * as DecisionCache from "./DecisionCache.ts"
 import type * as AppendCondition from "../Dcb/AppendCondition.ts"
 import * as DecisionModel from "../Dcb/DecisionModel.ts"
 import type * as Event from "../Dcb/Event.ts"
 import * as EventStore from "../Dcb/EventStore.ts"
 import * as Query from "../Dcb/Query.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
+import * as Digest from "./internal/digest.ts"
 
 // -----------------------------------------------------------------------------
 // Models
@@ -147,10 +151,14 @@ export type Any = Command<any, any, any, any>
  */
 export interface RunOptions {
   /**
-   * Makes the run repeatable: a run with a key already used (by a run that
-   * appended events) appends nothing and returns that run's result. The key
-   * becomes the append id, a tag `fairway.idempotency:<key>` on the events,
-   * and their `idempotencyKey` metadata. Keys are global to the store.
+   * Makes the run repeatable: a run of the same command with a key already
+   * used (by a run that appended events) and the same input appends nothing
+   * and returns that run's result (`replayed: true`); with a different input
+   * it fails with {@link IdempotencyKeyReused}. Keys are scoped to the
+   * command: another command's run with the same key is unrelated. The
+   * SHA-256 digest of command and key becomes the append id and a tag on the
+   * events ({@link idempotencyTag}); the key and the digest of the encoded
+   * input are in their metadata.
    */
   readonly idempotencyKey?: string | undefined
   /** Groups the events of one business flow; a new UUID when absent. */
@@ -193,6 +201,24 @@ export class CommandInputInvalid extends Schema.TaggedError<CommandInputInvalid>
 }) {
   override get message(): string {
     return `invalid input for command ${this.command}: ${this.reason}`
+  }
+}
+
+/**
+ * The idempotency key was already used for this command with a different
+ * input (the digests of the encoded inputs differ). Nothing was written; the
+ * first run's events are at `firstPosition`. Over HTTP: 422.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IdempotencyKeyReused", {
+  command: Schema.String,
+  idempotencyKey: Schema.String,
+  firstPosition: SequencePosition.SequencePosition
+}, { httpApiStatus: 422 }) {
+  override get message(): string {
+    return `the idempotency key "${this.idempotencyKey}" was already used for command ${this.command} with another input`
   }
 }
 
@@ -240,10 +266,59 @@ export type RunError<E> =
   | E
   | CommandInputInvalid
   | CommandConflict
+  | IdempotencyKeyReused
   | Overloaded
+  | Admission.Overloaded
   | Event.EventDecodeError
   | EventStore.ReadError
   | Exclude<EventStore.AppendError, EventStore.AppendConditionFailed>
+
+// -----------------------------------------------------------------------------
+// Observer
+// -----------------------------------------------------------------------------
+
+/**
+ * One attempt of a run (a read, a decision, an append), as an
+ * {@link AttemptObserver} sees it when the attempt ends.
+ *
+ * @category observer
+ * @since 0.1.0
+ */
+export interface Attempt {
+  readonly command: string
+  /** The run's number in this process: the same for every attempt of one run. */
+  readonly run: number
+  /** 1 for the first attempt of the run, 2 for the first retry… */
+  readonly attempt: number
+  readonly correlationId: string
+  readonly idempotencyKey: string | undefined
+  readonly causationId: string | undefined
+  /** The append condition the decision was taken under; absent when the attempt failed before reading. */
+  readonly condition: AppendCondition.AppendCondition | undefined
+  /**
+   * The append conditions the decision was taken under, one per read its model made (a dependent
+   * model reads more than once; see `DecisionModel.bind`); the append carried all of them.
+   */
+  readonly conditions?: ReadonlyArray<AppendCondition.AppendCondition> | undefined
+  /**
+   * How it ended: the run's result, or its failure (an
+   * `AppendConditionFailed` is a conflict, and a retry may follow).
+   */
+  readonly exit: Exit.Exit<Result, unknown>
+}
+
+/**
+ * An optional service told about every attempt of every run in its context
+ * (Fairway Studio's boundary recorder is one). Without it, runs observe
+ * nothing and pay nothing but one context lookup per attempt. `observe` runs
+ * on the command's fiber: it should only hand the attempt over, not wait.
+ *
+ * @category observer
+ * @since 0.1.0
+ */
+export class AttemptObserver extends Context.Service<AttemptObserver, {
+  readonly observe: (attempt: Attempt) => Effect.Effect<void>
+}>()("fairway/Module/AttemptObserver") {}
 
 // -----------------------------------------------------------------------------
 // Limiter
@@ -335,16 +410,28 @@ export const metadataKeys = {
   command: "command",
   idempotencyKey: "idempotencyKey",
   correlationId: "correlationId",
-  causationId: "causationId"
+  causationId: "causationId",
+  /** The SHA-256 digest of the run's encoded input (runs with an idempotency key). */
+  inputDigest: "inputDigest"
 } as const
 
 /**
- * The tag a command adds to the events of a run with an idempotency key.
+ * The scoped id of a command's idempotency key: the SHA-256 digest (hex) of
+ * the command's name and the key. It is the append id of the run's events.
  *
  * @category metadata
  * @since 0.1.0
  */
-export const idempotencyTag = (key: string): string => `fairway.idempotency:${key}`
+export const idempotencyId = (command: string, key: string): string => `cmd:${Digest.ofFields(command, key)}`
+
+/**
+ * The tag a command adds to the events of a run with an idempotency key:
+ * `fairway.idempotency:<idempotencyId>`, the same length for every key.
+ *
+ * @category metadata
+ * @since 0.1.0
+ */
+export const idempotencyTag = (command: string, key: string): string => `fairway.idempotency:${idempotencyId(command, key)}`
 
 /**
  * The longest idempotency key.
@@ -352,7 +439,7 @@ export const idempotencyTag = (key: string): string => `fairway.idempotency:${ke
  * @category metadata
  * @since 0.1.0
  */
-export const maxIdempotencyKeyLength = EventStore.limits.maxTagLength - idempotencyTag("").length
+export const maxIdempotencyKeyLength = 1_024
 
 /**
  * Run options for a command caused by a stored event (what an automation
@@ -436,6 +523,9 @@ export const make = <
 // Running
 // -----------------------------------------------------------------------------
 
+// numbers the runs of this process, for an AttemptObserver
+let runs = 0
+
 const isConflict = (error: unknown): error is EventStore.AppendConditionFailed =>
   error instanceof EventStore.AppendConditionFailed
 
@@ -446,12 +536,29 @@ const toNewEvent = (event: Event.SequencedEvent): Event.NewEvent => ({
   ...(event.metadata !== undefined ? { metadata: event.metadata } : {})
 })
 
-const replayOf = (events: ReadonlyArray<Event.SequencedEvent>, attempts: number): Result => ({
-  position: events[events.length - 1]!.position,
-  events: events.map(toNewEvent),
-  replayed: true,
-  attempts
-})
+/**
+ * The first run's result for a reused key, or {@link IdempotencyKeyReused}
+ * when that run had another input (events written before input digests
+ * existed carry none, and replay).
+ */
+const replayOf = (
+  command: string,
+  key: string,
+  inputDigest: string,
+  events: ReadonlyArray<Event.SequencedEvent>,
+  attempts: number
+): Effect.Effect<Result, IdempotencyKeyReused> => {
+  const first = events[0]!.metadata?.[metadataKeys.inputDigest]
+  if (first !== undefined && first !== inputDigest) {
+    return Effect.fail(new IdempotencyKeyReused({ command, idempotencyKey: key, firstPosition: events[0]!.position }))
+  }
+  return Effect.succeed({
+    position: events[events.length - 1]!.position,
+    events: events.map(toNewEvent),
+    replayed: true,
+    attempts
+  })
+}
 
 const collect = (query: Query.Query) =>
   DecisionModel.makeRaw({
@@ -483,6 +590,8 @@ const validateOptions = (name: string, options: RunOptions | undefined): Command
 /** What every run of one command shares: its input decoder, its metric updates, its span name. */
 interface Prepared {
   readonly decode: (input: unknown) => Effect.Effect<unknown, Schema.SchemaError>
+  /** The SHA-256 digest of a decoded input, encoded again (so equal inputs digest alike whatever their key order). */
+  readonly inputDigest: (value: unknown) => string
   readonly countRun: Effect.Effect<void>
   readonly retries: Metric.Metric<number, unknown>
   readonly countConflict: Effect.Effect<void>
@@ -500,6 +609,10 @@ const prepare = (command: Any): Prepared => {
     p = {
       // a synchronous schema decodes to an Exit (no fiber)
       decode: Schema.decodeUnknownEffect(command.input as InputSchema) as Prepared["decode"],
+      inputDigest: (value) => {
+        const encoded = Schema.encodeUnknownExit(command.input as unknown as Schema.Codec<unknown, unknown>)(value)
+        return Digest.ofFields(Digest.canonicalJson(Exit.isSuccess(encoded) ? encoded.value : value))
+      },
       countRun: Metric.update(Metric.withAttributes(metrics.runs, attributes), 1),
       retries: Metric.withAttributes(metrics.retries, attributes),
       countConflict: Metric.update(Metric.withAttributes(metrics.conflicts, attributes), 1),
@@ -512,9 +625,14 @@ const prepare = (command: Any): Prepared => {
 }
 
 /**
- * Runs a command on unknown input: decode, read, decide, append under the
- * derived append condition, retry on conflict. See the module documentation
- * for the steps, and {@link RunOptions} for idempotency and correlation.
+ * Runs a command: decode the input, read, decide, append under the derived
+ * append condition, retry on conflict. See the module documentation for the
+ * steps, and {@link RunOptions} for idempotency and correlation.
+ *
+ * The input is typed by the command's schema (its encoded form, which the
+ * run decodes): `{ amount: "1" }` for a number field does not compile. Input
+ * from outside the program (HTTP, CLI, a queue) goes through
+ * {@link runUnknown}.
  *
  * @example
  * ```ts
@@ -532,6 +650,20 @@ const prepare = (command: Any): Prepared => {
  * @since 0.1.0
  */
 export const run = <Input extends InputSchema, State, E, R>(
+  command: Command<Input, State, E, R>,
+  input: NoInfer<Input["Encoded"]>,
+  options?: RunOptions
+): Effect.Effect<Result, RunError<E>, EventStore.EventStore | R> => runUnknown(command, input, options)
+
+/**
+ * {@link run} on input of unknown shape (a request body, CLI arguments):
+ * input that does not decode fails with {@link CommandInputInvalid}, nothing
+ * read or written.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const runUnknown = <Input extends InputSchema, State, E, R>(
   command: Command<Input, State, E, R>,
   input: unknown,
   options?: RunOptions
@@ -557,17 +689,23 @@ export const run = <Input extends InputSchema, State, E, R>(
 
   const decide = (value: Input["Type"], store: EventStore.EventStoreShape): Effect.Effect<Result, any, any> => {
     const key = options?.idempotencyKey
-    const keyTag = key === undefined ? undefined : idempotencyTag(key)
+    const keyTag = key === undefined ? undefined : idempotencyTag(name, key)
+    const inputDigest = key === undefined ? "" : p.inputDigest(value)
     const replayQuery = keyTag === undefined ? undefined : Query.item({ tags: [keyTag] })
     const metadata: Record<string, string> = {
       [metadataKeys.command]: name,
       [metadataKeys.correlationId]: options?.correlationId ?? crypto.randomUUID()
     }
-    if (key !== undefined) metadata[metadataKeys.idempotencyKey] = key
+    if (key !== undefined) {
+      metadata[metadataKeys.idempotencyKey] = key
+      metadata[metadataKeys.inputDigest] = inputDigest
+    }
     if (options?.causationId !== undefined) metadata[metadataKeys.causationId] = options.causationId
     let attempts = 0
+    const runNumber = ++runs
 
-    const appendDecided = (state: State, condition: AppendCondition.AppendCondition) =>
+    // one append condition per read the model made (a dependent model reads more than once)
+    const appendDecided = (state: State, conditions: ReadonlyArray<AppendCondition.AppendCondition>) =>
       Effect.flatMap(command.decide(state, value), (decided): Effect.Effect<Result, any, R> => {
         if (decided.length === 0) return Effect.succeed({ position: undefined, events: [], replayed: false, attempts })
         const events: Array<Event.NewEvent> = decided.map((event) => ({
@@ -577,37 +715,64 @@ export const run = <Input extends InputSchema, State, E, R>(
           metadata: { ...event.metadata, ...metadata }
         }))
         if (key === undefined) {
-          return Effect.map(store.append(events, { condition }), (position): Result => ({
+          return Effect.map(traced(store.append(events, { conditions }), "EventStore.append"), (position): Result => ({
             position,
             events,
             replayed: false,
             attempts
           }))
         }
-        return store.append(events, { condition, appendId: key }).pipe(
+        return traced(store.append(events, { conditions, appendId: idempotencyId(name, key) }), "EventStore.append").pipe(
           Effect.map((position): Result => ({ position, events, replayed: false, attempts })),
           Effect.catchTag("AppendIdReused", (reused) =>
             // the key was used by an append of other events: when a command wrote them, return its result
             Effect.flatMap(
               Stream.runCollect(store.read(replayQuery!)),
-              (previous) => previous.length > 0 ? Effect.succeed(replayOf(previous, attempts)) : Effect.fail(reused)
+              (previous): Effect.Effect<Result, EventStore.AppendIdReused | IdempotencyKeyReused> =>
+                previous.length > 0 ? replayOf(name, key, inputDigest, previous, attempts) : Effect.fail(reused)
             ))
         )
+      })
+
+    // with DecisionCache.layer: read on from this command's cached state of the query
+    // (no span for the read when no tracer is installed: see `untraced`)
+    const readModel = <S>(model: DecisionModel.DecisionModel<S>) =>
+      Effect.contextWith((context: Context.Context<never>) => {
+        const cache = Context.getOption(context, DecisionCache.DecisionCache)
+        if (Option.isSome(cache)) return cache.value.read(store, command, model)
+        return untraced(context) ? DecisionModel.readAfter(store, model, model.initial, undefined) : DecisionModel.read(model)
       })
 
     const attempt: Effect.Effect<Result, any, any> = Effect.suspend(() => {
       attempts++
       const model = command.model(value)
+      // the condition this attempt decided under, for an AttemptObserver
+      let condition: AppendCondition.AppendCondition | undefined
+      let conditions: ReadonlyArray<AppendCondition.AppendCondition> | undefined
       const decision = replayQuery === undefined
-        ? Effect.flatMap(DecisionModel.read(model), (read) => appendDecided(read.state, read.condition))
+        ? Effect.flatMap(readModel(model), (read) =>
+          appendDecided(read.state, (condition = read.condition, conditions = read.conditions)))
         : Effect.flatMap(
           DecisionModel.read(DecisionModel.combine({ decision: model, replay: collect(replayQuery) })),
           (read) =>
-            read.state.replay.length > 0
-              ? Effect.succeed(replayOf(read.state.replay, attempts))
-              : appendDecided(read.state.decision, read.condition)
+            (condition = read.condition, conditions = read.conditions, read.state.replay.length > 0)
+              ? replayOf(name, key!, inputDigest, read.state.replay, attempts)
+              : appendDecided(read.state.decision, read.conditions)
         )
-      return attempts > 1 ? Effect.andThen(Metric.update(p.retries, 1), decision) : decision
+      const observed = Effect.flatMap(Effect.serviceOption(AttemptObserver), (observer) =>
+        Option.isNone(observer) ? decision : Effect.onExit(decision, (exit) =>
+          observer.value.observe({
+            command: name,
+            run: runNumber,
+            attempt: attempts,
+            correlationId: metadata[metadataKeys.correlationId]!,
+            idempotencyKey: key,
+            causationId: options?.causationId,
+            condition,
+            conditions,
+            exit
+          })))
+      return attempts > 1 ? Effect.andThen(Metric.update(p.retries, 1), observed) : observed
     })
 
     // the first attempt runs as is; the retry schedule starts at the first conflict
@@ -630,7 +795,11 @@ export const run = <Input extends InputSchema, State, E, R>(
         })
       ))
 
-    return Effect.matchEffect(retried, {
+    // with Admission.layer: queue behind this process's commands on an overlapping boundary
+    const admitted = Effect.flatMap(Effect.serviceOption(Admission.Admission), (admission) =>
+      Option.isNone(admission) ? retried : admission.value.run(name, command.model(value).query, retried))
+
+    return Effect.matchEffect(admitted, {
       onFailure: (error) =>
         Effect.fail(
           isConflict(error)
@@ -660,8 +829,9 @@ export const run = <Input extends InputSchema, State, E, R>(
         : Effect.succeed(result.value))
   })
 
-  return Effect.withSpan(
-    Effect.tapCause(Effect.andThen(p.countRun, limited), p.countFailure),
+  const body = Effect.tapCause(Effect.andThen(p.countRun, limited), p.countFailure)
+  return Effect.contextWith((context: Context.Context<never>) => untraced(context) ? body : Effect.withSpan(
+    body,
     p.spanName,
     {
       attributes: {
@@ -672,5 +842,19 @@ export const run = <Input extends InputSchema, State, E, R>(
       },
       captureStackTrace: false
     }
-  ) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
+  )) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
 }
+
+/**
+ * Whether no tracer is installed: the native tracer only keeps spans in
+ * memory, and a run's two spans would cost about as much as a short command
+ * (Effect's `Tracer.nativeTracer` documents this check). Then a run makes no
+ * span of its own; with any tracer installed it makes both.
+ */
+const untraced = (context: Context.Context<never>): boolean => Context.get(context, Tracer.Tracer) === Tracer.nativeTracer
+
+/** A child span (the append of a run), only when a tracer is installed (see {@link untraced}). */
+const traced = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Effect.Effect<A, E, R> =>
+  Effect.contextWith((context: Context.Context<never>) =>
+    untraced(context) ? effect : Effect.withSpan(effect, name, { captureStackTrace: false })
+  )

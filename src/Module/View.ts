@@ -12,6 +12,24 @@
  * checkpoint, so every event is applied exactly once even with several
  * processes running the same view.
  *
+ * **A view never stops because of one event.** Whatever one event causes —
+ * `evolve` or `key` throwing, the event or a stored state not decoding, a
+ * key or a state the store refuses (invalid, over the limits, a commit too
+ * large) — the event is tried again on the view's `retry` Schedule, up to
+ * `maxAttempts` times, then **parked**: its dead letter (position, type,
+ * attempts, error) is written in the same atomic step that moves the
+ * checkpoint past it, and the view goes on. {@link status} counts the parked
+ * events, {@link deadLetters} lists them, {@link retryDeadLetter} applies one
+ * again, and `fairway dead-letters` lists them from the command line. Only a
+ * storage outage (or a superseded or invalid definition) ends a run.
+ *
+ * **Lists.** A view keeps one state per key, and may keep many small states:
+ * a list read model keys each entry for the order it is listed in (e.g.
+ * `tag:<tag>:<inverted time>:<id>`), removes one by returning
+ * {@link remove} from `evolve`, and is read a page at a time with
+ * {@link list} (`prefix`, `after`, `limit`, `backwards`), served by range
+ * reads: an ordered, filterable list without an unbounded value.
+ *
  * Views are disposable: bumping `version` rebuilds the view from the first
  * event into a new keyspace. Reads ({@link get}, {@link list}) are served from
  * the active version until the new one has caught up; then it becomes active
@@ -45,6 +63,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -56,9 +75,9 @@ import * as Stream from "effect/Stream"
 import * as DcbEvent from "../Dcb/Event.ts"
 import * as EventStore from "../Dcb/EventStore.ts"
 import * as Query from "../Dcb/Query.ts"
-import type * as SequencePosition from "../Dcb/SequencePosition.ts"
+import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "./Checkpoint.ts"
-import { awaitAppendAfter, defaultRestart } from "./internal/follow.ts"
+import { awaitAppendAfter, defaultRestart, describeCause } from "./internal/follow.ts"
 import * as ViewStore from "./ViewStore.ts"
 
 /**
@@ -88,10 +107,17 @@ export interface View<S> {
   readonly initial: S
   /** How many events one commit applies at most. */
   readonly batchSize: number
+  /** Tries per event before it is parked as a dead letter (at least 1). */
+  readonly maxAttempts: number
+  /** The delays between tries of an event that fails. */
+  readonly retry: Schedule.Schedule<unknown, unknown>
   /** Decodes a stored event and gives the keys it changes (none: the event is skipped). */
   readonly route: (
     event: DcbEvent.SequencedEvent
-  ) => Effect.Effect<Option.Option<{ readonly keys: ReadonlyArray<string>; readonly apply: (state: S, key: string) => S }>, DcbEvent.EventDecodeError>
+  ) => Effect.Effect<
+    Option.Option<{ readonly keys: ReadonlyArray<string>; readonly apply: (state: S, key: string) => S | Remove }>,
+    DcbEvent.EventDecodeError
+  >
   /** Encodes a state for storage. */
   readonly encodeState: (state: S) => Uint8Array
   /** Decodes a stored state. */
@@ -105,6 +131,49 @@ export interface View<S> {
  * @since 0.1.0
  */
 export type Any = View<any>
+
+/**
+ * What `evolve` returns to delete the state of a key: the key disappears
+ * from {@link get} and {@link list} (an event touching it later starts again
+ * from `initial`).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Event, Query } from "fairway/Dcb"
+ * import { View } from "fairway/Module"
+ *
+ * const ArticlePublished = Event.define("ArticlePublished", {
+ *   payload: Schema.Struct({ slug: Schema.String, title: Schema.String }),
+ *   tags: (p) => [`article:${p.slug}`]
+ * })
+ * const ArticleDeleted = Event.define("ArticleDeleted", {
+ *   payload: Schema.Struct({ slug: Schema.String }),
+ *   tags: (p) => [`article:${p.slug}`]
+ * })
+ * const Titles = View.make({
+ *   name: "Titles",
+ *   version: 1,
+ *   query: Query.item({ types: [ArticlePublished.type, ArticleDeleted.type] }),
+ *   events: [ArticlePublished, ArticleDeleted],
+ *   initial: "",
+ *   evolve: (title, event) => event.type === "ArticleDeleted" ? View.remove : event.payload.title,
+ *   key: (event) => event.payload.slug
+ * })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const remove: unique symbol = Symbol.for("fairway/Module/View/remove") as never
+
+/**
+ * The type of {@link remove}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Remove = typeof remove
 
 /**
  * The state type of a view.
@@ -172,9 +241,19 @@ const decoder = new TextDecoder()
  *   these types that match `query` are decoded and handed to `evolve`.
  * - `key(event)`: the key(s) of the state(s) an event changes, or `undefined`
  *   to skip it.
- * - `evolve(state, event, key)`: the next state of `key`.
+ * - `evolve(state, event, key)`: the next state of `key`, or {@link remove}
+ *   to delete it.
  * - `schema`: the state's schema (stored as JSON through `Schema.toCodecJson`);
  *   without it, states are stored with `JSON.stringify` and must be plain JSON.
+ * - `maxAttempts` (default 5) and `retry` (the delays between tries; default
+ *   exponential from 50 ms, jittered): an event the view cannot apply is
+ *   tried that many times, then parked (see {@link deadLetters}).
+ *
+ * A view may keep many small states, one per key: a list read model keys
+ * each entry for the order it is listed in (e.g.
+ * `tag:<tag>:<inverted time>:<id>`) and reads it with {@link list}
+ * (`prefix`, `after`, `limit`, `backwards`): an ordered, filterable list
+ * without an unbounded value.
  *
  * @category constructors
  * @since 0.1.0
@@ -185,10 +264,12 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
   readonly query: Query.Query
   readonly events: Definitions
   readonly initial: S
-  readonly evolve: (state: S, event: DcbEvent.DecodedOf<Definitions[number]>, key: string) => S
+  readonly evolve: (state: S, event: DcbEvent.DecodedOf<Definitions[number]>, key: string) => S | Remove
   readonly key: (event: DcbEvent.DecodedOf<Definitions[number]>) => string | ReadonlyArray<string> | undefined
   readonly schema?: Schema.Codec<S, any, never, never> | undefined
   readonly batchSize?: number | undefined
+  readonly maxAttempts?: number | undefined
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
 }): View<S> => {
   type D = DcbEvent.DecodedOf<Definitions[number]>
   const { evolve, key, query } = options
@@ -261,6 +342,8 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
     query,
     initial: options.initial,
     batchSize: options.batchSize ?? 100,
+    maxAttempts: options.maxAttempts ?? 5,
+    retry: options.retry ?? Schedule.exponential("50 millis").pipe(Schedule.jittered),
     encodeState,
     decodeState,
     route: sync
@@ -281,7 +364,7 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
     [fast]: sync
       ? {
         route: routeNow,
-        evolve: evolve as (state: S, decoded: unknown, key: string) => S
+        evolve: evolve as (state: S, decoded: unknown, key: string) => S | Remove
       }
       : undefined
   }
@@ -301,7 +384,7 @@ const fast: unique symbol = Symbol("fairway/Module/View/fast")
 interface Internal<S> extends View<S> {
   readonly [fast]?: {
     readonly route: (event: DcbEvent.SequencedEvent, matched: boolean) => Routed | DcbEvent.EventDecodeError | undefined
-    readonly evolve: (state: S, decoded: unknown, key: string) => S
+    readonly evolve: (state: S, decoded: unknown, key: string) => S | Remove
   } | undefined
 }
 
@@ -327,6 +410,7 @@ export const validate = (view: Any): Effect.Effect<void, InvalidView> => {
   const queryError = Query.invalidReason(view.query)
   if (queryError !== undefined) return invalid(queryError.message)
   if (!Number.isSafeInteger(view.batchSize) || view.batchSize <= 0) return invalid("the batch size must be a positive integer")
+  if (!Number.isSafeInteger(view.maxAttempts) || view.maxAttempts < 1) return invalid("maxAttempts must be a positive integer")
   return Effect.void
 }
 
@@ -336,15 +420,16 @@ export const validate = (view: Any): Effect.Effect<void, InvalidView> => {
 
 /**
  * The metrics of running views, with a `view` attribute: `lag` (head minus
- * checkpoint in position units, when a round starts and when it ends) and
- * `eventsApplied`.
+ * checkpoint in position units, when a round starts and when it ends),
+ * `eventsApplied` and `eventsParked` (dead letters).
  *
  * @category metrics
  * @since 0.1.0
  */
 export const metrics = {
   lag: Metric.gauge("fairway_view_lag", { description: "head minus checkpoint, in position units", bigint: true }),
-  eventsApplied: Metric.counter("fairway_view_events_applied", { description: "events applied to view states" })
+  eventsApplied: Metric.counter("fairway_view_events_applied", { description: "events applied to view states" }),
+  eventsParked: Metric.counter("fairway_view_events_parked", { description: "events parked as dead letters" })
 }
 
 /**
@@ -360,6 +445,8 @@ export interface CatchUp {
   readonly checkpoint: Option.Option<SequencePosition.SequencePosition>
   /** How many events the round applied to states. */
   readonly applied: number
+  /** How many events the round parked as dead letters (see {@link deadLetters}). */
+  readonly parked: number
 }
 
 class InvalidStateDefect {
@@ -382,7 +469,7 @@ const applyBatch = <S>(
       return Effect.flatMap(
         Effect.forEach(batch, (event) => view.route(event)),
         (routes) => {
-          const routed: Array<{ readonly keys: ReadonlyArray<string>; readonly apply: (state: S, key: string) => S }> = []
+          const routed: Array<{ readonly keys: ReadonlyArray<string>; readonly apply: (state: S, key: string) => S | Remove }> = []
           for (const route of routes) if (Option.isSome(route)) routed.push(route.value)
           const keys = new Set<string>()
           for (const r of routed) for (const key of r.keys) keys.add(key)
@@ -420,18 +507,25 @@ const commitStates = <S>(
   checkpoint: SequencePosition.SequencePosition,
   keys: ReadonlyArray<string>,
   applied: number,
-  apply: (stateOf: (key: string) => S, set: (key: string, state: S) => void) => void
+  apply: Apply<S>
 ) =>
-  views.commit(view.name, version, {
-    expected,
-    checkpoint,
-    keys,
-    update: (current) => {
-      const states = new Map<string, S>()
+  views.commit(view.name, version, { expected, checkpoint, keys, update: stateUpdate(view, version, apply) }).pipe(
+    Effect.catchDefect((defect) => defect instanceof InvalidStateDefect ? Effect.fail(defect.error) : Effect.die(defect)),
+    Effect.as({ checkpoint, applied })
+  )
+
+/** Applies events to the states they change, given how to read and set a state. */
+type Apply<S> = (stateOf: (key: string) => S, set: (key: string, state: S | Remove) => void) => void
+
+/** The store update applying `apply` to the stored states (decoded, then encoded again). */
+const stateUpdate = <S>(view: View<S>, version: number, apply: Apply<S>): ViewStore.ViewCommit["update"] =>
+    (current) => {
+      const states = new Map<string, S | Remove>()
       // the states as stored, decoded: a state the batch left as it was is not encoded and written again
       const stored = new Map<string, S>()
       const stateOf = (key: string): S => {
         const known = states.get(key)
+        if (known === remove) return view.initial
         if (known !== undefined || states.has(key)) return known as S
         const bytes = current.get(key)
         if (bytes === undefined) return view.initial
@@ -447,16 +541,16 @@ const commitStates = <S>(
       apply(stateOf, (key, state) => states.set(key, state))
       const out = new Map<string, Uint8Array | null>()
       for (const [key, state] of states) {
+        if (state === remove) {
+          if (current.has(key)) out.set(key, null)
+          continue
+        }
         // (a primitive only: an object may have been changed in place by `evolve`)
         if ((state === null || typeof state !== "object") && stored.has(key) && Object.is(stored.get(key), state)) continue
         out.set(key, view.encodeState(state))
       }
       return out
     }
-  }).pipe(
-    Effect.catchDefect((defect) => defect instanceof InvalidStateDefect ? Effect.fail(defect.error) : Effect.die(defect)),
-    Effect.as({ checkpoint, applied })
-  )
 
 const round = <S>(view: View<S>, version: number) =>
   Effect.gen(function* () {
@@ -465,15 +559,32 @@ const round = <S>(view: View<S>, version: number) =>
     const head = yield* store.head
     let checkpoint = yield* views.checkpoint(view.name, version)
     let applied = 0
+    let parked = 0
     const attributes = { view: view.name, version: String(version) }
     yield* Metric.update(Metric.withAttributes(metrics.lag, attributes), Checkpoint.lag(head, checkpoint))
+    const applyOne = (event: DcbEvent.SequencedEvent) =>
+      Effect.suspend(() =>
+        Effect.map(applyOrPark(view, version, checkpoint, event), (result) => {
+          checkpoint = Option.some(result.checkpoint)
+          applied += result.applied
+          parked += result.parked
+        })
+      )
     yield* store.read(view.query, Option.isSome(checkpoint) ? { after: checkpoint.value } : undefined).pipe(
       Stream.grouped(view.batchSize),
       Stream.runForEach((batch) =>
-        Effect.map(applyBatch(view, version, checkpoint, batch), (result) => {
-          checkpoint = Option.some(result.checkpoint)
-          applied += result.applied
-        })
+        batch.length === 1
+          ? applyOne(batch[0]!)
+          : applyBatch(view, version, checkpoint, batch).pipe(
+            Effect.map((result) => {
+              checkpoint = Option.some(result.checkpoint)
+              applied += result.applied
+            }),
+            // one of the events cannot be applied: apply them one by one, parking the ones that keep failing
+            Effect.catchCause((cause) =>
+              causedByEvents(cause) ? Effect.forEach(batch, applyOne, { discard: true }) : Effect.failCause(cause)
+            )
+          )
       )
     )
     // events that do not match the query still move the checkpoint up to the head, so lag reaches zero
@@ -488,7 +599,94 @@ const round = <S>(view: View<S>, version: number) =>
     }
     yield* Metric.update(Metric.withAttributes(metrics.lag, attributes), Checkpoint.lag(head, checkpoint))
     yield* Metric.update(Metric.withAttributes(metrics.eventsApplied, attributes), applied)
-    return { head, checkpoint, applied } satisfies CatchUp
+    if (parked > 0) yield* Metric.update(Metric.withAttributes(metrics.eventsParked, attributes), parked)
+    return { head, checkpoint, applied, parked } satisfies CatchUp
+  })
+
+/** An event-caused failure, as a typed failure (so the retry schedule sees it). */
+class Poisoned {
+  readonly cause: Cause.Cause<unknown>
+  constructor(cause: Cause.Cause<unknown>) {
+    this.cause = cause
+  }
+}
+
+/**
+ * The errors an event causes (it does not decode, its key or state is
+ * refused, a stored state it touches does not decode): retried on the view's
+ * Schedule, then parked. Storage outages, moved checkpoints and superseded
+ * versions are not the event's fault.
+ */
+const eventCausedTags: ReadonlySet<string> = new Set([
+  "EventDecodeError",
+  "InvalidViewKey",
+  "InvalidViewState",
+  "ViewStateTooLarge"
+])
+
+/** FoundationDB's transaction_too_large, key_too_large and value_too_large: a commit the store refuses as too large. */
+const tooLargeCodes: ReadonlySet<number> = new Set([2101, 2102, 2103])
+
+const isEventCaused = (error: unknown): boolean => {
+  if (typeof error !== "object" || error === null) return false
+  const tag = (error as { readonly _tag?: unknown })._tag
+  if (typeof tag !== "string") return false
+  if (eventCausedTags.has(tag) || tag.endsWith("TooLarge")) return true
+  if (tag !== "StorageError") return false
+  const code = ((error as { readonly cause?: unknown }).cause as { readonly code?: unknown } | undefined)?.code
+  return typeof code === "number" && tooLargeCodes.has(code)
+}
+
+/** Whether a failed apply is the events' fault: every failure is event-caused, or a defect (a throwing `evolve` or `key`). */
+const causedByEvents = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.length > 0 &&
+  cause.reasons.every((reason) => Cause.isDieReason(reason) || (Cause.isFailReason(reason) && isEventCaused(reason.error)))
+
+/** Applies one event with the view's retries; parks it (moving the checkpoint past it) when it still fails. */
+const applyOrPark = <S>(
+  view: View<S>,
+  version: number,
+  expected: Option.Option<SequencePosition.SequencePosition>,
+  event: DcbEvent.SequencedEvent
+) =>
+  Effect.gen(function* () {
+    let attempts = 0
+    const once = Effect.suspend(() => {
+      attempts++
+      return applyBatch(view, version, expected, [event])
+    }).pipe(
+      Effect.catchCause((cause): Effect.Effect<never, Poisoned | ViewError> =>
+        causedByEvents(cause) ? Effect.fail(new Poisoned(cause)) : Effect.failCause(cause)
+      )
+    )
+    const result = yield* Effect.result(
+      once.pipe(Effect.retry({
+        schedule: view.retry,
+        times: view.maxAttempts - 1,
+        while: (e) => e instanceof Poisoned
+      }))
+    )
+    if (result._tag === "Success") return { ...result.success, parked: 0 }
+    const failure = result.failure
+    if (!(failure instanceof Poisoned)) return yield* Effect.fail(failure)
+    const views = yield* ViewStore.ViewStore
+    const letter: ViewStore.DeadLetter = {
+      view: view.name,
+      position: event.position,
+      eventType: event.type,
+      attempts,
+      error: describeCause(failure.cause),
+      failedAt: yield* Clock.currentTimeMillis
+    }
+    yield* views.commit(view.name, version, {
+      expected,
+      checkpoint: event.position,
+      keys: [],
+      update: () => new Map(),
+      deadLetters: [letter]
+    })
+    yield* Effect.logWarning(`view ${view.name}: event ${event.position} failed ${attempts} times, parked`, letter.error)
+    return { checkpoint: event.position, applied: 0, parked: 1 }
   })
 
 const roundRetrying = <S>(view: View<S>, version: number) =>
@@ -532,9 +730,9 @@ const activateIfBehind = (view: Any) =>
 
 /**
  * Runs a view forever: catches up, activates its version once caught up,
- * then applies each new append. Fails on the first error (an invalid or
- * superseded view, a storage failure, an event or a stored state that does
- * not decode); use {@link layer} for a supervised run.
+ * then applies each new append, parking the events it cannot apply (see the
+ * module documentation). Fails on an invalid or superseded view or a storage
+ * failure; use {@link layer} for a supervised run.
  *
  * @category running
  * @since 0.1.0
@@ -568,10 +766,10 @@ export interface LayerOptions {
 
 /**
  * Runs a view in the background for as long as the layer's scope is open.
- * Failures and defects restart it from its checkpoint after a backoff
- * (logged), including an event or a state that does not decode, which
- * blocks the view until it is fixed; an invalid or superseded definition,
- * or an invalid state key returned by `key`, stops it with an error log.
+ * An event it cannot apply is retried, then parked (it never blocks the
+ * view); a storage failure or a defect outside of applying an event
+ * restarts it from its checkpoint after a backoff (logged); an invalid or
+ * superseded definition stops it with an error log.
  *
  * @category layers
  * @since 0.1.0
@@ -644,20 +842,36 @@ export const get = <S>(
   })
 
 /**
- * Options of {@link list}.
+ * Options of {@link list}: `prefix` (only keys starting with it), `after`
+ * (only keys strictly after it in the direction of the read: the last key of
+ * the previous page), `limit` (a positive integer), `backwards` (descending
+ * key order).
  *
  * @category models
  * @since 0.1.0
  */
-export interface ListOptions {
-  /** Only keys strictly after this one (paging). */
-  readonly after?: string | undefined
-  /** At most this many states. */
-  readonly limit?: number | undefined
-}
+export type ListOptions = ViewStore.ListOptions
 
 /**
- * The states of the active version, in key order.
+ * The states of the active version in key order (the order of the keys'
+ * code points, on every backend), served by range reads: `prefix` selects a
+ * sub-list, `backwards` reads it from the end, `limit` bounds a page and
+ * `after` (the last key of the previous page) continues it. Paging is exact
+ * under concurrent writes: a page starts strictly after the cursor, so no
+ * state is listed twice and none that exists throughout is skipped.
+ *
+ * Invalid options (a limit that is not a positive integer) fail with
+ * `InvalidViewKey`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { View } from "fairway/Module"
+ *
+ * // a list view keyed `tag:<tag>:<inverted time>:<slug>`: newest first, 20 a page
+ * const page = (tag: string, after?: string) =>
+ *   View.list(ArticlesByTag, { prefix: `tag:${tag}:`, after, limit: 20 })
+ * ```
  *
  * @category reads
  * @since 0.1.0
@@ -667,7 +881,7 @@ export const list = <S>(
   options?: ListOptions
 ): Effect.Effect<
   ReadonlyArray<{ readonly key: string; readonly state: S }>,
-  InvalidViewState | EventStore.StorageError,
+  InvalidViewState | ViewStore.InvalidViewKey | EventStore.StorageError,
   ViewStore.ViewStore
 > =>
   Effect.gen(function* () {
@@ -700,6 +914,8 @@ export interface Status {
   readonly lag: bigint
   /** Whether the checkpoint has reached the head. */
   readonly caughtUp: boolean
+  /** How many events this definition's version parked (see {@link deadLetters}). */
+  readonly deadLetters: number
 }
 
 /**
@@ -718,5 +934,93 @@ export const status = (
     const head = yield* store.head
     const activeVersion = yield* views.activeVersion(view.name)
     const lag = Checkpoint.lag(head, checkpoint)
-    return { name: view.name, version: view.version, activeVersion, checkpoint, head, lag, caughtUp: lag === 0n }
+    const deadLetters = (yield* views.deadLetters(view.name, view.version)).length
+    return { name: view.name, version: view.version, activeVersion, checkpoint, head, lag, caughtUp: lag === 0n, deadLetters }
+  })
+
+// -----------------------------------------------------------------------------
+// Dead letters
+// -----------------------------------------------------------------------------
+
+/**
+ * No dead letter of the view at that position.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ViewDeadLetterNotFound extends Schema.TaggedError<ViewDeadLetterNotFound>()("ViewDeadLetterNotFound", {
+  view: Schema.String,
+  position: SequencePosition.SequencePosition
+}) {
+  override get message(): string {
+    return `view ${this.view} has no dead letter at position ${this.position}`
+  }
+}
+
+/**
+ * The events this definition's version parked, by position: each could not
+ * be applied after the view's retries (`evolve` threw, the event or a stored
+ * state did not decode, a key or a state was refused by the store), and the
+ * view moved on without it. See {@link retryDeadLetter}.
+ *
+ * @category dead letters
+ * @since 0.1.0
+ */
+export const deadLetters = (
+  view: Any
+): Effect.Effect<ReadonlyArray<ViewStore.DeadLetter>, EventStore.StorageError, ViewStore.ViewStore> =>
+  Effect.flatMap(ViewStore.ViewStore, (views) => views.deadLetters(view.name, view.version))
+
+/**
+ * Applies a parked event again (once), to the states as they are now (after
+ * the events that followed it), and removes its dead letter in the same
+ * atomic step: `true`. When it still fails, the dead letter is kept with one
+ * more attempt and the new error: `false`. Fix the cause first (deploy a
+ * corrected `evolve`, or bump the version to rebuild the view).
+ *
+ * @category dead letters
+ * @since 0.1.0
+ */
+export const retryDeadLetter = <S>(
+  view: View<S>,
+  position: SequencePosition.SequencePosition
+): Effect.Effect<
+  boolean,
+  ViewDeadLetterNotFound | ViewStore.ViewSuperseded | EventStore.ReadError,
+  EventStore.EventStore | ViewStore.ViewStore
+> =>
+  Effect.gen(function* () {
+    const views = yield* ViewStore.ViewStore
+    const store = yield* EventStore.EventStore
+    const notFound = new ViewDeadLetterNotFound({ view: view.name, position })
+    const letter = (yield* views.deadLetters(view.name, view.version)).find((l) => l.position === position)
+    if (letter === undefined) return yield* Effect.fail(notFound)
+    const found = yield* Stream.runCollect(
+      store.read(view.query, position === 0n ? { limit: 1 } : { after: SequencePosition.make(position - 1n), limit: 1 })
+    )
+    const event = found[0]
+    if (event === undefined || event.position !== position) return yield* Effect.fail(notFound)
+    const attempt = Effect.gen(function* () {
+      const route = yield* view.route(event)
+      const keys = Option.isSome(route) ? route.value.keys : []
+      const update = stateUpdate(view, view.version, (stateOf, set) => {
+        if (Option.isSome(route)) for (const key of keys) set(key, route.value.apply(stateOf(key), key))
+      })
+      return yield* views.retryDeadLetter(view.name, view.version, { position, keys, update }).pipe(
+        Effect.catchDefect((defect) => defect instanceof InvalidStateDefect ? Effect.fail(defect.error) : Effect.die(defect))
+      )
+    })
+    const exit = yield* Effect.exit(attempt)
+    if (Exit.isSuccess(exit)) {
+      if (!exit.value) return yield* Effect.fail(notFound) // retried concurrently
+      return true
+    }
+    if (!causedByEvents(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+    yield* views.putDeadLetter(view.version, {
+      ...letter,
+      attempts: letter.attempts + 1,
+      error: describeCause(exit.cause),
+      failedAt: yield* Clock.currentTimeMillis
+    }).pipe(Effect.catchTag("InvalidViewKey", Effect.die))
+    return false
   })

@@ -11,11 +11,15 @@
 export * as Command from "./Command.ts"
 
 /** @since 0.1.0 */
+export * as Admission from "./Admission.ts"
+/** @since 0.1.0 */
 export * as Automation from "./Automation.ts"
 /** @since 0.1.0 */
 export * as AutomationStore from "./AutomationStore.ts"
 /** @since 0.1.0 */
 export * as Checkpoint from "./Checkpoint.ts"
+/** @since 0.1.0 */
+export * as DecisionCache from "./DecisionCache.ts"
 /** @since 0.1.0 */
 export * as Registry from "./Registry.ts"
 /** @since 0.1.0 */

@@ -63,19 +63,28 @@ export const simulator = (options?: { readonly seed?: number | undefined; readon
 })
 
 /**
- * The default backend: {@link memory}, or {@link simulator} when
- * `FAIRWAY_TEST_BACKEND=simulator` (seed from `FAIRWAY_TEST_SEED`).
+ * The default backend: {@link memory} (also `FAIRWAY_TEST_BACKEND=memory`),
+ * or {@link simulator} when `FAIRWAY_TEST_BACKEND=simulator` (seed from
+ * `FAIRWAY_TEST_SEED`, an integer). Any other value of either variable
+ * throws a `TypeError` naming it: a typo never silently runs the tests on
+ * another backend.
  *
  * @category backends
  * @since 0.1.0
  */
 export const fromEnv = (): Backend => {
-  const env = typeof process === "undefined" ? {} : process.env
-  if (env["FAIRWAY_TEST_BACKEND"] === "simulator") {
-    const seed = Number(env["FAIRWAY_TEST_SEED"] ?? "1")
-    return simulator({ seed: Number.isFinite(seed) ? seed : 1 })
+  const env: Record<string, string | undefined> = typeof process === "undefined" ? {} : process.env
+  const name = env["FAIRWAY_TEST_BACKEND"]
+  if (name === undefined || name === "" || name === "memory") return memory
+  if (name !== "simulator") {
+    throw new TypeError(`FAIRWAY_TEST_BACKEND must be "memory" or "simulator", got "${name}"`)
   }
-  return memory
+  const seedText = env["FAIRWAY_TEST_SEED"] ?? "1"
+  const seed = Number(seedText)
+  if (seedText.trim() === "" || !Number.isSafeInteger(seed)) {
+    throw new TypeError(`FAIRWAY_TEST_SEED must be an integer, got "${seedText}"`)
+  }
+  return simulator({ seed })
 }
 
 /**

@@ -93,6 +93,27 @@ export type ErrorMatcher<E> =
   | (abstract new(...args: any) => E)
   | ((error: E) => boolean)
 
+/**
+ * How {@link command} recognises the expected failure: one of the command's
+ * error tags (a tag the command cannot fail with does not compile), one of
+ * its error classes, or a predicate.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TypedErrorMatcher<E> =
+  | TagOf<E>
+  | (abstract new(...args: any) => E)
+  | ((error: E) => boolean)
+
+/**
+ * The `_tag`s of an error union.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TagOf<E> = E extends { readonly _tag: infer T extends string } ? T : never
+
 const matches = <E>(matcher: ErrorMatcher<E>, error: unknown): boolean => {
   if (typeof matcher === "string") {
     return typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === matcher
@@ -142,11 +163,12 @@ export const command = <I extends Command.InputSchema, S, E, R>(
   cmd: Command.Command<I, S, E, R>,
   spec: Options & {
     readonly given?: ReadonlyArray<Event.NewEvent> | undefined
-    readonly when: unknown
+    /** The input, typed by the command's schema (its encoded form). */
+    readonly when: NoInfer<I["Encoded"]>
     readonly options?: Command.RunOptions | undefined
   } & (
     | { readonly then: ReadonlyArray<Event.NewEvent>; readonly thenFails?: undefined }
-    | { readonly thenFails: ErrorMatcher<Command.RunError<E>>; readonly then?: undefined }
+    | { readonly thenFails: TypedErrorMatcher<Command.RunError<E>>; readonly then?: undefined }
   )
 ): Effect.Effect<Command.Result | Command.RunError<E>, Diff.AssertionFailed | Command.RunError<E>, Exclude<R, Backend.Services>> =>
   onBackend(spec, Effect.gen(function*() {

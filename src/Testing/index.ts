@@ -9,6 +9,8 @@
 /** @since 0.1.0 */
 export * as Backend from "./Backend.ts"
 /** @since 0.1.0 */
+export * as Decider from "./Decider.ts"
+/** @since 0.1.0 */
 export * as Diff from "./Diff.ts"
 /** @since 0.1.0 */
 export * as HttpTest from "./HttpTest.ts"

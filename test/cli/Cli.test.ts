@@ -2,20 +2,20 @@ import { NodeServices } from "@effect/platform-node"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { TestConsole } from "effect/testing"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Generate from "../../src/Cli/Generate.ts"
-import * as Main from "../../src/Cli/Main.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Automation from "../../src/Module/Automation.ts"
-import * as Command from "../../src/Module/Command.ts"
-import * as Registry from "../../src/Module/Registry.ts"
-import * as View from "../../src/Module/View.ts"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Generate from "fairway/Cli/Generate"
+import * as Main from "fairway/Cli/Main"
+import * as Memory from "fairway/Layer/Memory"
+import * as Automation from "fairway/Module/Automation"
+import * as Command from "fairway/Module/Command"
+import * as Registry from "fairway/Module/Registry"
+import * as View from "fairway/Module/View"
 
 // generated files must live inside the repository so that they resolve `effect`
 const root = path.join(import.meta.dirname, `.generated-${process.pid}`)
-const src = path.relative(root, path.join(import.meta.dirname, "../../src"))
 const dirA = path.join(root, "a")
 const dirB = path.join(root, "b")
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -30,7 +30,8 @@ const cli = (...argv: Array<string>) =>
 describe("fairway generate", () => {
   it.effect("writes a module and its test per kind, and an index that does not depend on the order", () =>
     Effect.gen(function* () {
-      const importFrom = path.join("..", src) // the directories a/ and b/ are one level down
+      // the default: generated code imports "fairway/…" as in an app (inside this repository: the sources)
+      const importFrom = "fairway"
       const order = [["command", "ReserveSeat"], ["view", "SeatsLeft"], ["automation", "NotifyStudent"]] as const
       for (const [kind, name] of order) yield* Generate.generate(kind, name, { dir: dirA, importFrom })
       for (const [kind, name] of [...order].reverse()) yield* Generate.generate(kind, name, { dir: dirB, importFrom })
@@ -50,6 +51,13 @@ describe("fairway generate", () => {
       // regenerating is a no-op
       yield* Generate.writeIndex({ dir: dirA, importFrom })
       expect(fs.readFileSync(path.join(dirA, "index.ts"), "utf8")).toBe(indexA)
+      // and the generated code type-checks inside the repository, with its compiler options
+      fs.writeFileSync(path.join(root, "tsconfig.json"), JSON.stringify({ extends: "../../../tsconfig.json", include: ["a"] }))
+      const tsc = spawnSync(process.execPath, [path.join(import.meta.dirname, "../../node_modules/typescript/bin/tsc"), "-p", root], {
+        encoding: "utf8"
+      })
+      expect(tsc.stdout + tsc.stderr).toBe("")
+      expect(tsc.status).toBe(0)
     }))
 
   it.effect("the generated modules work: a command, a view and an automation, collected by the index", () =>

@@ -22,10 +22,10 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as SequencePosition from "../../src/Dcb/SequencePosition.ts"
+import type * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as SequencePosition from "fairway/Dcb/SequencePosition"
 
 /**
  * Options of {@link conformance}.
@@ -136,25 +136,29 @@ const TypeS = Schema.Literals(["A", "B", "C"])
 const TagS = Schema.Literals(["t:1", "t:2", "u:1", "u:2"])
 const ItemS = Schema.Struct({
   types: Schema.Array(TypeS).check(Schema.isMaxLength(2)),
-  tags: Schema.Array(TagS).check(Schema.isMaxLength(2))
+  // up to three tags: items of three tags are checked differently on FoundationDB (a join of tag pairs)
+  tags: Schema.Array(TagS).check(Schema.isMaxLength(3))
 })
 const QueryS = Schema.Union([Schema.Literal("all"), Schema.Array(ItemS).check(Schema.isMinLength(1), Schema.isMaxLength(3))])
 /** 0: no position; 1: position 0; k >= 2: a known position (odd k: one less). */
 const PickS = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 14 }))
 const EventS = Schema.Struct({
   type: TypeS,
-  tags: Schema.Array(TagS).check(Schema.isMaxLength(3)),
+  tags: Schema.Array(TagS).check(Schema.isMaxLength(4)),
   label: Schema.Literals(["", "a", "bb"])
 })
 const OpS = Schema.Union([
   Schema.TaggedStruct("Append", {
     events: Schema.Array(EventS).check(Schema.isMinLength(1), Schema.isMaxLength(3)),
     condition: Schema.optionalKey(Schema.Struct({ query: QueryS, after: PickS })),
+    // several conditions, each with its own position (`condition`, when present, is the first)
+    conditions: Schema.optionalKey(Schema.Array(Schema.Struct({ query: QueryS, after: PickS })).check(Schema.isMaxLength(3))),
     appendId: Schema.optionalKey(Schema.Literals(["id-1", "id-2", "id-3"]))
   }),
   Schema.TaggedStruct("Read", {
     query: QueryS,
     after: PickS,
+    before: PickS,
     limit: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 4 }))),
     backwards: Schema.Boolean
   })
@@ -219,11 +223,15 @@ const runScenario = (ops: ReadonlyArray<Op>) =>
       if (op._tag === "Read") {
         const q = normalizeQuery(op.query)
         const after = pick(known, op.after)
-        let expected = log.filter((e) => modelMatches(q, e) && (after === undefined || e.position > after))
+        const before = pick(known, op.before)
+        let expected = log.filter((e) =>
+          modelMatches(q, e) && (after === undefined || e.position > after) && (before === undefined || e.position < before)
+        )
         if (op.backwards) expected = expected.reverse()
         if (op.limit !== undefined) expected = expected.slice(0, op.limit)
         const actual = yield* readAll(store, toQuery(q), {
           ...(after !== undefined ? { after } : {}),
+          ...(before !== undefined ? { before } : {}),
           ...(op.limit !== undefined ? { limit: op.limit } : {}),
           backwards: op.backwards
         })
@@ -231,25 +239,27 @@ const runScenario = (ops: ReadonlyArray<Op>) =>
       } else {
         const events = op.events.map((e) => ev(e.type, canonicalTags(e.tags), e.label))
         const print = JSON.stringify(events.map((e) => [e.type, e.tags, decoder.decode(e.data)]))
-        const condition = op.condition === undefined ? undefined : {
-          query: normalizeQuery(op.condition.query),
-          after: pick(known, op.condition.after)
-        }
+        const modelCondition = (c: { readonly query: typeof QueryS.Type; readonly after: number }) => ({
+          query: normalizeQuery(c.query),
+          after: pick(known, c.after)
+        })
+        const toCondition = (c: ReturnType<typeof modelCondition>) => ({
+          failIfEventsMatch: toQuery(c.query),
+          ...(c.after !== undefined ? { after: c.after } : {})
+        })
+        const condition = op.condition === undefined ? undefined : modelCondition(op.condition)
+        const several = op.conditions?.map(modelCondition)
         const result = yield* Effect.result(store.append(events, {
-          ...(condition !== undefined
-            ? {
-              condition: {
-                failIfEventsMatch: toQuery(condition.query),
-                ...(condition.after !== undefined ? { after: condition.after } : {})
-              }
-            }
-            : {}),
+          ...(condition !== undefined ? { condition: toCondition(condition) } : {}),
+          ...(several !== undefined ? { conditions: several.map(toCondition) } : {}),
           ...(op.appendId !== undefined ? { appendId: op.appendId } : {})
         }))
         const first = op.appendId === undefined ? undefined : ids.get(op.appendId)
-        const conflict = condition === undefined
-          ? undefined
-          : log.find((e) => modelMatches(condition.query, e) && (condition.after === undefined || e.position > condition.after))
+        // the failing condition of lowest index (`condition` first), and its first matching event
+        const all = [...(condition !== undefined ? [condition] : []), ...(several ?? [])]
+        const failures = all.map((c) => log.find((e) => modelMatches(c.query, e) && (c.after === undefined || e.position > c.after)))
+        const failedIndex = failures.findIndex((e) => e !== undefined)
+        const conflict = failedIndex < 0 ? undefined : failures[failedIndex]
         if (first !== undefined && first.print === print) {
           expect(result, where).toEqual(Result.succeed(first.position))
         } else if (first !== undefined) {
@@ -262,7 +272,8 @@ const runScenario = (ops: ReadonlyArray<Op>) =>
           const error = (result as Result.Failure<Position, EventStore.AppendError>).failure
           expect(error._tag, where).toBe("AppendConditionFailed")
           expect((error as EventStore.AppendConditionFailed).conflictingPosition, where).toBe(conflict.position)
-          expect((error as EventStore.AppendConditionFailed).after, where).toBe(condition!.after)
+          expect((error as EventStore.AppendConditionFailed).conditionIndex, where).toBe(failedIndex)
+          expect((error as EventStore.AppendConditionFailed).after, where).toBe(all[failedIndex]!.after)
         } else {
           if (Result.isFailure(result)) expect.fail(`${where}: unexpected ${result.failure._tag}: ${result.failure.message}`)
           const position = (result as Result.Success<Position, EventStore.AppendError>).success
@@ -608,6 +619,180 @@ export const conformance = (
         }))
     })
 
+    describe("several conditions", () => {
+      const qx = Query.fromItems([{ tags: ["x:1"] }])
+      const qy = Query.fromItems([{ types: ["B"], tags: ["y:1"] }])
+
+      test("each condition is checked after its own position", (store) =>
+        Effect.gen(function*() {
+          const p1 = yield* store.append([ev("A", ["x:1"], "x1")])
+          const p2 = yield* store.append([ev("B", ["y:1"], "y1")])
+          const p3 = yield* store.append([ev("A", ["x:1"], "x2")])
+          // read x up to p3, y up to p2: nothing after either, although y's window (after p2) holds an x event
+          // and x's window is empty: one merged condition could not say this
+          const p4 = yield* store.append([ev("C", [], "ok")], {
+            conditions: [{ failIfEventsMatch: qx, after: p3 }, { failIfEventsMatch: qy, after: p2 }]
+          })
+          // the first condition's own position counts: x2 (at p3) is after p1
+          const e1 = yield* Effect.flip(store.append([ev("C", [], "no")], {
+            conditions: [{ failIfEventsMatch: qx, after: p1 }, { failIfEventsMatch: qy, after: p2 }]
+          }))
+          expect(e1._tag).toBe("AppendConditionFailed")
+          const f1 = e1 as EventStore.AppendConditionFailed
+          expect([f1.conditionIndex, f1.conflictingPosition, f1.after, f1.query]).toEqual([0, p3, p1, qx])
+          const p5 = yield* store.append([ev("B", ["y:1", "x:9"], "y2")])
+          const e2 = yield* Effect.flip(store.append([ev("C", [], "no")], {
+            conditions: [{ failIfEventsMatch: qx, after: p4 }, { failIfEventsMatch: qy, after: p2 }]
+          }))
+          const f2 = e2 as EventStore.AppendConditionFailed
+          expect([f2._tag, f2.conditionIndex, f2.conflictingPosition, f2.after]).toEqual(["AppendConditionFailed", 1, p5, p2])
+          expect(yield* labels(store, Query.all())).toEqual(["x1", "y1", "x2", "ok", "y2"])
+        }))
+
+      test("when several fail, the lowest index is reported with its first matching event; nothing is written", (store) =>
+        Effect.gen(function*() {
+          const p1 = yield* store.append([ev("A", ["x:1"], "x1")])
+          const p2 = yield* store.append([ev("B", ["y:1"], "y1"), ev("A", ["x:1"], "x2")])
+          const before = yield* snapshot(store)
+          const error = yield* Effect.flip(store.append([ev("C", [], "no"), ev("C", [], "no")], {
+            conditions: [
+              { failIfEventsMatch: Query.fromItems([{ types: ["Nope"] }]) },
+              { failIfEventsMatch: qx, after: p1 },
+              { failIfEventsMatch: qy }
+            ]
+          }))
+          const failed = error as EventStore.AppendConditionFailed
+          expect([failed._tag, failed.conditionIndex, failed.conflictingPosition]).toEqual(["AppendConditionFailed", 1, p2])
+          expect(yield* snapshot(store)).toEqual(before)
+        }))
+
+      test("condition counts as the first of the conditions", (store) =>
+        Effect.gen(function*() {
+          const p1 = yield* store.append([ev("A", ["x:1"], "x1")])
+          const p2 = yield* store.append([ev("B", ["y:1"], "y1")])
+          yield* store.append([ev("C", [], "ok")], {
+            condition: { failIfEventsMatch: qx, after: p1 },
+            conditions: [{ failIfEventsMatch: qy, after: p2 }]
+          })
+          const error = yield* Effect.flip(store.append([ev("C", [], "no")], {
+            condition: { failIfEventsMatch: qx, after: p1 },
+            conditions: [{ failIfEventsMatch: qy, after: p1 }]
+          }))
+          expect((error as EventStore.AppendConditionFailed).conditionIndex).toBe(1)
+          expect((error as EventStore.AppendConditionFailed).conflictingPosition).toBe(p2)
+          // an empty list of conditions is no condition
+          yield* store.append([ev("A", ["x:1"], "free")], { conditions: [] })
+          expect(yield* labels(store, Query.all())).toEqual(["x1", "y1", "ok", "free"])
+        }))
+
+      test("items of three tags: a match needs every tag, whatever pairs the store holds", (store) =>
+        Effect.gen(function*() {
+          const q3 = Query.fromItems([{ tags: ["a:1", "b:1", "c:1"] }])
+          const q3typed = Query.fromItems([{ types: ["T"], tags: ["c:1", "a:1", "b:1", "d:1"] }])
+          // every pair of the tags, never all of them
+          yield* store.append([ev("T", ["a:1", "b:1"]), ev("T", ["b:1", "c:1", "d:1"]), ev("T", ["a:1", "c:1", "d:1"])])
+          const p = yield* store.append([ev("T", ["a:1", "b:1", "d:1"])])
+          yield* store.append([ev("C", [], "ok")], { conditions: [{ failIfEventsMatch: q3 }, { failIfEventsMatch: q3typed }] })
+          const p3 = yield* store.append([ev("U", ["c:1", "b:1", "a:1", "d:1"], "all four")])
+          const e1 = yield* Effect.flip(store.append([ev("C", [], "no")], { conditions: [{ failIfEventsMatch: q3, after: p }] }))
+          expect((e1 as EventStore.AppendConditionFailed).conflictingPosition).toBe(p3)
+          // of another type: no match for the typed item
+          yield* store.append([ev("C", [], "ok2")], { conditions: [{ failIfEventsMatch: q3typed }] })
+          const p5 = yield* store.append([ev("T", ["a:1", "b:1", "c:1", "d:1", "e:1"], "typed")])
+          const e2 = yield* Effect.flip(store.append([ev("C", [], "no")], { conditions: [{ failIfEventsMatch: q3typed, after: p }] }))
+          expect((e2 as EventStore.AppendConditionFailed).conflictingPosition).toBe(p5)
+        }))
+
+      test(
+        `${concurrency} fibers deciding on two reads each: exactly one wins each round, and an unrelated read never conflicts`,
+        (store) =>
+          Effect.gen(function*() {
+            const seat = Query.fromItems([{ types: ["SeatBooked"], tags: ["seat:1"] }])
+            const mine = (i: number) => Query.fromItems([{ tags: [`buyer:${i}`] }])
+            const rounds = 3
+            for (let round = 0; round < rounds; round++) {
+              const results = yield* together(
+                concurrency,
+                (i) => Effect.all([lastPosition(store, mine(i)), lastPosition(store, seat)]),
+                (i, [lastMine, lastSeat]) =>
+                  Effect.result(store.append([ev("SeatBooked", ["seat:1", `buyer:${i}`], `r${round}-w${i}`)], {
+                    conditions: [
+                      { failIfEventsMatch: mine(i), ...(lastMine !== undefined ? { after: lastMine } : {}) },
+                      { failIfEventsMatch: seat, ...(lastSeat !== undefined ? { after: lastSeat } : {}) }
+                    ]
+                  }))
+              )
+              expect(results.filter(Result.isSuccess), `round ${round}`).toHaveLength(1)
+              for (const result of results) {
+                if (Result.isFailure(result)) {
+                  expect(result.failure._tag).toBe("AppendConditionFailed")
+                  expect((result.failure as EventStore.AppendConditionFailed).conditionIndex).toBe(1)
+                }
+              }
+            }
+            expect(yield* readAll(store, seat)).toHaveLength(rounds)
+          }),
+        120_000
+      )
+    })
+
+    describe("before, and paging both ways", () => {
+      test("before is exclusive, in both directions, and combines with after into a window", (store) =>
+        Effect.gen(function*() {
+          const ps = yield* appendEach(store, fixture)
+          expect(yield* labels(store, Query.all(), { before: ps[3]! })).toEqual(["e1", "e2", "e3"])
+          expect(yield* labels(store, Query.all(), { before: ps[3]!, backwards: true })).toEqual(["e3", "e2", "e1"])
+          expect(yield* labels(store, Query.all(), { before: ps[3]!, backwards: true, limit: 2 })).toEqual(["e3", "e2"])
+          expect(yield* labels(store, Query.all(), { before: ps[3]!, limit: 2 })).toEqual(["e1", "e2"])
+          expect(yield* labels(store, Query.fromItems([{ tags: ["y:1"] }]), { before: ps[5]!, backwards: true })).toEqual([
+            "e4",
+            "e3",
+            "e2"
+          ])
+          expect(yield* labels(store, Query.fromItems([{ types: ["A"] }]), { after: ps[0]!, before: ps[5]! })).toEqual(["e4"])
+          expect(yield* labels(store, Query.all(), { after: ps[1]!, before: ps[4]!, backwards: true })).toEqual(["e4", "e3"])
+          expect(yield* labels(store, Query.all(), { after: ps[2]!, before: ps[3]! })).toEqual([])
+          expect(yield* labels(store, Query.all(), { after: ps[4]!, before: ps[1]! })).toEqual([])
+          expect(yield* labels(store, Query.all(), { before: ps[0]! })).toEqual([])
+          expect(yield* labels(store, Query.all(), { before: SequencePosition.make(0) })).toEqual([])
+          // positions between events and past the head are valid bounds
+          expect(yield* labels(store, Query.all(), { before: SequencePosition.make(ps[5]! + 1000n), backwards: true, limit: 1 }))
+            .toEqual(["e6"])
+          expect(yield* labels(store, Query.all(), { before: ps[4]!, backwards: true, limit: 1 })).toEqual(["e4"])
+        }))
+
+      test("paging backwards with before (and forwards with after) visits every event once", (store) =>
+        Effect.gen(function*() {
+          const events = Array.from({ length: 23 }, (_, i) => ev(i % 3 === 0 ? "Fizz" : "Other", [`n:${i % 2}`], `${i}`))
+          yield* store.append(events.slice(0, 10))
+          yield* appendEach(store, events.slice(10))
+          for (const query of [Query.all(), Query.fromItems([{ tags: ["n:1"] }, { types: ["Fizz"] }])]) {
+            const all = yield* labels(store, query)
+            // newest first, pages of 4, each page strictly before the oldest event of the previous one
+            const back: Array<string> = []
+            let before: Position | undefined
+            // bounded: a store that ignored `before` would page forever
+            for (let pages = 0; pages < 100; pages++) {
+              const page = yield* readAll(store, query, { backwards: true, limit: 4, ...(before !== undefined ? { before } : {}) })
+              if (page.length === 0) break
+              expect(page.length).toBeLessThanOrEqual(4)
+              back.push(...page.map(labelOf))
+              before = page.at(-1)!.position
+            }
+            expect(back).toEqual([...all].reverse())
+            const forth: Array<string> = []
+            let after: Position | undefined
+            for (let pages = 0; pages < 100; pages++) {
+              const page = yield* readAll(store, query, { limit: 4, ...(after !== undefined ? { after } : {}) })
+              if (page.length === 0) break
+              forth.push(...page.map(labelOf))
+              after = page.at(-1)!.position
+            }
+            expect(forth).toEqual(all)
+          }
+        }))
+    })
+
     describe("idempotent appends", () => {
       test("the same appendId returns the first position and writes nothing", (store) =>
         Effect.gen(function*() {
@@ -747,6 +932,25 @@ export const conformance = (
       rejects("a condition position that is not a bigint", "InvalidAppend", (store) =>
         store.append([ev("A", [])], { condition: { failIfEventsMatch: Query.all(), after: 1 as unknown as Position } }))
       rejects("a negative read position", "InvalidReadOptions", (store) => readAll(store, Query.all(), { after: negative }))
+      rejects("a negative before", "InvalidReadOptions", (store) => readAll(store, Query.all(), { before: negative }))
+      rejects("a before that is not a bigint", "InvalidReadOptions", (store) =>
+        readAll(store, Query.all(), { before: 3 as unknown as Position, backwards: true }))
+      rejects("a bad query among several conditions", "InvalidQuery", (store) =>
+        store.append([ev("A", [])], { conditions: [{ failIfEventsMatch: Query.all() }, { failIfEventsMatch: badItem }] }))
+      rejects("a bad position among several conditions", "InvalidAppend", (store) =>
+        store.append([ev("A", [])], {
+          condition: { failIfEventsMatch: Query.all() },
+          conditions: [{ failIfEventsMatch: Query.all(), after: negative }]
+        }))
+      rejects("a condition without a query", "InvalidQuery", (store) =>
+        store.append([ev("A", [])], { conditions: [{ failIfEventsMatch: Query.all() }, {} as never] }))
+      rejects("a read query that is not a query", "InvalidQuery", (store) => readAll(store, { _tag: "Items" } as never))
+      rejects("conditions that are not an array", "InvalidAppend", (store) =>
+        store.append([ev("A", [])], { conditions: { failIfEventsMatch: Query.all() } as never }))
+      rejects("more conditions than the limit", "InvalidAppend", (store) =>
+        store.append([ev("A", [])], {
+          conditions: Array.from({ length: EventStore.limits.maxConditionsPerAppend + 1 }, () => ({ failIfEventsMatch: Query.all() }))
+        }))
       rejects("a negative subscription position", "InvalidReadOptions", (store) =>
         Stream.runCollect(Stream.take(store.subscribe(Query.all(), { after: negative }), 1)))
 

@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import * as EventStoreFdb from "../../src/Fdb/EventStoreFdb.ts"
-import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
-import * as Tuple from "../../src/Fdb/Tuple.ts"
+import * as EventStoreFdb from "fairway/Fdb/EventStoreFdb"
+import * as FdbDatabase from "fairway/Fdb/FdbDatabase"
+import * as Tuple from "fairway/Fdb/Tuple"
 import { conformance } from "../conformance/EventStoreConformance.ts"
 
 const clusterFile = process.env["FDB_CLUSTER_FILE"]

@@ -5,56 +5,22 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Stream } from "effect"
-import * as AppendCondition from "../../src/Dcb/AppendCondition.ts"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as SequencePosition from "../../src/Dcb/SequencePosition.ts"
-import * as EventStoreFdb from "../../src/Fdb/EventStoreFdb.ts"
-import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
-import * as FdbSimulator from "../../src/Fdb/FdbSimulator.ts"
-import * as KeyLayout from "../../src/Fdb/KeyLayout.ts"
+import * as AppendCondition from "fairway/Dcb/AppendCondition"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as SequencePosition from "fairway/Dcb/SequencePosition"
+import * as EventStoreFdb from "fairway/Fdb/EventStoreFdb"
+import * as FdbDatabase from "fairway/Fdb/FdbDatabase"
+import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
+import * as KeyLayout from "fairway/Fdb/KeyLayout"
+import { randomEvent, randomItem, rngOf } from "./random.ts"
 
 const storeOn = (db: FdbDatabase.FdbDatabaseShape, options?: EventStoreFdb.Options) =>
   EventStoreFdb.make(options).pipe(Effect.provideService(FdbDatabase.FdbDatabase, FdbDatabase.FdbDatabase.of(db)))
 
 const decoder = new TextDecoder()
 const label = (e: Event.SequencedEvent) => decoder.decode(e.data)
-
-/** mulberry32 */
-const rngOf = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const pick = <A>(rng: () => number, from: ReadonlyArray<A>, n: number): Array<A> => {
-  const pool = [...from]
-  const out: Array<A> = []
-  while (out.length < n && pool.length > 0) out.push(pool.splice(Math.floor(rng() * pool.length), 1)[0]!)
-  return out
-}
-
-const TYPES = ["A", "B", "C"]
-const TAGS = ["t1", "t2", "t3", "t4"]
-
-const randomItem = (rng: () => number, maxTags: number): Query.QueryItem => {
-  for (;;) {
-    const types = pick(rng, TYPES, Math.floor(rng() * 3))
-    const tags = pick(rng, TAGS, Math.floor(rng() * (maxTags + 1)))
-    if (types.length + tags.length > 0) {
-      return { ...(types.length > 0 ? { types } : {}), ...(tags.length > 0 ? { tags } : {}) }
-    }
-  }
-}
-
-const randomEvent = (rng: () => number, i: number) =>
-  Event.make(TYPES[Math.floor(rng() * 3)]!, pick(rng, TAGS, Math.floor(rng() * 4)), `b${i}`)
 
 /**
  * One case: a store with some events; a conditional append A whose

@@ -5,10 +5,10 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
-import * as FdbError from "../../src/Fdb/FdbError.ts"
-import * as FdbSimulator from "../../src/Fdb/FdbSimulator.ts"
-import * as Tuple from "../../src/Fdb/Tuple.ts"
+import * as FdbDatabase from "fairway/Fdb/FdbDatabase"
+import * as FdbError from "fairway/Fdb/FdbError"
+import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
+import * as Tuple from "fairway/Fdb/Tuple"
 
 const k = (...items: Array<Tuple.TupleItem>) => Tuple.pack(items)
 const v = (s: string) => new TextEncoder().encode(s)

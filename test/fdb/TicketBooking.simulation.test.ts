@@ -1,7 +1,8 @@
 /**
  * Deterministic simulation: many concurrent ticket-booking clients on the
  * FoundationDB store over the simulator, with injected faults (conflicts,
- * unknown commit results, delays), over many seeds.
+ * unknown commit results, delays) and the realistic cost profile (virtual
+ * time per operation, transaction age, onError backoff), over many seeds.
  *
  * Invariants, checked for every seed (a failure names its seed; replay it by
  * running `simulate(seed)` alone):
@@ -13,13 +14,13 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Stream } from "effect"
-import * as AppendCondition from "../../src/Dcb/AppendCondition.ts"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as EventStoreFdb from "../../src/Fdb/EventStoreFdb.ts"
-import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
-import * as FdbSimulator from "../../src/Fdb/FdbSimulator.ts"
+import * as AppendCondition from "fairway/Dcb/AppendCondition"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as EventStoreFdb from "fairway/Fdb/EventStoreFdb"
+import * as FdbDatabase from "fairway/Fdb/FdbDatabase"
+import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -64,7 +65,7 @@ const book = (store: EventStore.EventStoreShape, id: string, concert: string, se
 /** One seeded run; returns the log and the outcomes, failing with the seed in the message. */
 const simulate = (seed: number) =>
   Effect.gen(function* () {
-    const sim = FdbSimulator.make({ seed })
+    const sim = FdbSimulator.make({ seed, costs: "realistic" })
     const store = yield* EventStoreFdb.make({ pageSize: 4, retryLimit: 8 }).pipe(
       Effect.provideService(FdbDatabase.FdbDatabase, FdbDatabase.FdbDatabase.of(sim.database))
     )

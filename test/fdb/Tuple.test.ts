@@ -3,7 +3,7 @@
  * specification, and its order property.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Tuple from "../../src/Fdb/Tuple.ts"
+import * as Tuple from "fairway/Fdb/Tuple"
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex")
 

@@ -2,12 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { HttpApiEndpoint } from "effect/http-api"
 import { HttpClient, HttpClientRequest } from "effect/http"
-import * as AppendCondition from "../../src/Dcb/AppendCondition.ts"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as App from "../../src/Http/App.ts"
-import * as Route from "../../src/Http/Route.ts"
+import * as AppendCondition from "fairway/Dcb/AppendCondition"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as App from "fairway/Http/App"
+import * as Route from "fairway/Http/Route"
 
 class ItemNotFound extends Schema.TaggedError<ItemNotFound>()("ItemNotFound", { id: Schema.String }, {
   httpApiStatus: 404

@@ -2,12 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Logger, References, Schema, Stream, Tracer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { HttpApiEndpoint } from "effect/http-api"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as App from "../../src/Http/App.ts"
-import * as Idempotency from "../../src/Http/Idempotency.ts"
-import * as Route from "../../src/Http/Route.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as App from "fairway/Http/App"
+import * as Idempotency from "fairway/Http/Idempotency"
+import * as Route from "fairway/Http/Route"
 
 // a non-idempotent handler: every run appends an event and answers with the count so far
 const Counted = Schema.Struct({ count: Schema.Int, note: Schema.String })

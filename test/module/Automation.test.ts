@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Metric, Option, Schedule, Schema, Scope, Stream } from "effect"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as Automation from "../../src/Module/Automation.ts"
-import * as AutomationStore from "../../src/Module/AutomationStore.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Simulated from "../../src/Layer/Simulated.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as Automation from "fairway/Module/Automation"
+import * as AutomationStore from "fairway/Module/AutomationStore"
+import * as Memory from "fairway/Layer/Memory"
+import * as Simulated from "fairway/Layer/Simulated"
 
 const OrderPlaced = Event.define("OrderPlaced", {
   payload: Schema.Struct({ orderId: Schema.String }),

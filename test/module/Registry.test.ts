@@ -1,13 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schema, Stream } from "effect"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as Automation from "../../src/Module/Automation.ts"
-import * as AutomationStore from "../../src/Module/AutomationStore.ts"
-import * as Registry from "../../src/Module/Registry.ts"
-import * as View from "../../src/Module/View.ts"
-import * as ViewStore from "../../src/Module/ViewStore.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as Automation from "fairway/Module/Automation"
+import * as AutomationStore from "fairway/Module/AutomationStore"
+import * as Registry from "fairway/Module/Registry"
+import * as View from "fairway/Module/View"
+import * as ViewStore from "fairway/Module/ViewStore"
 
 const Pinged = Event.define("Pinged", { payload: Schema.Struct({ id: Schema.String }), tags: (p) => [`ping:${p.id}`] })
 const Ponged = Event.define("Ponged", { payload: Schema.Struct({ id: Schema.String }), tags: (p) => [`ping:${p.id}`] })

@@ -7,14 +7,14 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as FdbSimulator from "../../src/Fdb/FdbSimulator.ts"
-import * as Tuple from "../../src/Fdb/Tuple.ts"
-import * as Simulated from "../../src/Layer/Simulated.ts"
-import * as Automation from "../../src/Module/Automation.ts"
-import * as View from "../../src/Module/View.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
+import * as Tuple from "fairway/Fdb/Tuple"
+import * as Simulated from "fairway/Layer/Simulated"
+import * as Automation from "fairway/Module/Automation"
+import * as View from "fairway/Module/View"
 
 const Deposited = Event.define("Deposited", {
   payload: Schema.Struct({ account: Schema.String, amount: Schema.Number }),

@@ -1,12 +1,12 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Metric, Option, Schema } from "effect"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as View from "../../src/Module/View.ts"
-import * as ViewStore from "../../src/Module/ViewStore.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Simulated from "../../src/Layer/Simulated.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as View from "fairway/Module/View"
+import * as ViewStore from "fairway/Module/ViewStore"
+import * as Memory from "fairway/Layer/Memory"
+import * as Simulated from "fairway/Layer/Simulated"
 
 const Deposited = Event.define("Deposited", {
   payload: Schema.Struct({ account: Schema.String, amount: Schema.Number }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import { Backend, Diff } from "../../src/Testing/index.ts"
+import * as EventStore from "fairway/Dcb/EventStore"
+import { Backend, Diff } from "fairway/Testing"
 
 describe("Backend", () => {
   it("memory by default, the simulator when FAIRWAY_TEST_BACKEND=simulator", () => {

@@ -6,10 +6,10 @@ import { CourseAvailability } from "../../examples/courses/availability.ts"
 import { ConfirmWaitlistedStudents } from "../../examples/courses/confirmWaitlisted.ts"
 import { CourseDefined, StudentSubscribedToCourse } from "../../examples/courses/events.ts"
 import { StudentJoinedCourseWaitlist, StudentUnsubscribedFromCourse } from "../../examples/courses/waitlist.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as App from "../../src/Http/App.ts"
-import * as Route from "../../src/Http/Route.ts"
-import { Backend, Diff, HttpTest, Scenario } from "../../src/Testing/index.ts"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as App from "fairway/Http/App"
+import * as Route from "fairway/Http/Route"
+import { Backend, Diff, HttpTest, Scenario } from "fairway/Testing"
 
 const c1 = CourseDefined.make({ courseId: "c1", capacity: 1 })
 

@@ -1,13 +1,15 @@
 /**
- * Deletes an article (its author only).
+ * Deletes an article (its author only). The favorites are taken back in the
+ * same append (one small `ArticleUnfavorited` each), so the deletion event
+ * stays small however popular the article was.
  *
  * @since 0.1.0
  */
 import { Effect, Option, Schema } from "effect"
-import { DecisionModel } from "../../../src/Dcb/index.ts"
-import { Command, Registry } from "../../../src/Module/index.ts"
+import { DecisionModel } from "fairway/Dcb"
+import { Command, Registry } from "fairway/Module"
 import { Forbidden, NotFound } from "../domain/errors.ts"
-import { ArticleDeleted } from "../domain/events.ts"
+import { ArticleDeleted, ArticleUnfavorited } from "../domain/events.ts"
 import { article, favoriters } from "../domain/models.ts"
 
 /** @category commands @since 0.1.0 */
@@ -19,12 +21,17 @@ export const DeleteArticle = Registry.register(Command.make({
     if (Option.isNone(state.article)) return Effect.fail(new NotFound({ message: "article not found" }))
     const a = state.article.value
     if (a.authorId !== input.userId) return Effect.fail(new Forbidden({ message: "only the author may delete an article" }))
-    return Effect.succeed([ArticleDeleted.make({
-      articleId: a.articleId,
-      slug: a.slug,
-      authorId: a.authorId,
-      tagList: a.tagList,
-      favoritedBy: state.favoriters
-    })])
+    return Effect.succeed([
+      ...state.favoriters.map((userId) =>
+        ArticleUnfavorited.make({ articleId: a.articleId, userId, articlePosition: a.position })
+      ),
+      ArticleDeleted.make({
+        articleId: a.articleId,
+        slug: a.slug,
+        authorId: a.authorId,
+        tagList: a.tagList,
+        articlePosition: a.position
+      })
+    ])
   }
 }))

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { Command, Registry } from "../../../src/Module/index.ts"
+import { Command, Registry } from "fairway/Module"
 import { Forbidden, NotFound } from "../domain/errors.ts"
 import { CommentDeleted } from "../domain/events.ts"
 import { comments } from "../domain/models.ts"

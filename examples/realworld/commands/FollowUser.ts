@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Effect, Option, Schema } from "effect"
-import { DecisionModel } from "../../../src/Dcb/index.ts"
-import { Command, Registry } from "../../../src/Module/index.ts"
+import { DecisionModel } from "fairway/Dcb"
+import { Command, Registry } from "fairway/Module"
 import { NotFound, Unprocessable } from "../domain/errors.ts"
 import { UserFollowed } from "../domain/events.ts"
 import { follows, user } from "../domain/models.ts"

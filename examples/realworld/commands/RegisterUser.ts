@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { Effect, Option, Schema } from "effect"
-import { DecisionModel } from "../../../src/Dcb/index.ts"
-import { Command, Registry } from "../../../src/Module/index.ts"
+import { DecisionModel } from "fairway/Dcb"
+import { Command, Registry } from "fairway/Module"
 import { Unprocessable } from "../domain/errors.ts"
 import { UserRegistered } from "../domain/events.ts"
 import { emailOwner, usernameOwner } from "../domain/models.ts"

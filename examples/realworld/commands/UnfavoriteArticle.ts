@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Effect, Option, Schema } from "effect"
-import { DecisionModel } from "../../../src/Dcb/index.ts"
-import { Command, Registry } from "../../../src/Module/index.ts"
+import { DecisionModel } from "fairway/Dcb"
+import { Command, Registry } from "fairway/Module"
 import { NotFound } from "../domain/errors.ts"
 import { ArticleUnfavorited } from "../domain/events.ts"
 import { article, favorite } from "../domain/models.ts"
@@ -18,7 +18,8 @@ export const UnfavoriteArticle = Registry.register(Command.make({
     DecisionModel.combine({ article: article(articleId), favorite: favorite(articleId, userId) }),
   decide: (state, input) => {
     if (Option.isNone(state.article)) return Effect.fail(new NotFound({ message: "article not found" }))
-    return Effect.succeed(state.favorite ? [ArticleUnfavorited.make(input)] : [])
+    const articlePosition = state.article.value.position
+    return Effect.succeed(state.favorite ? [ArticleUnfavorited.make({ ...input, articlePosition })] : [])
   },
   retry: { times: 20 }
 }))

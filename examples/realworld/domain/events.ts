@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { Event } from "../../../src/Dcb/index.ts"
+import { Event } from "fairway/Dcb"
 
 /** A user registered. @category events @since 0.1.0 */
 export const UserRegistered = Event.define("UserRegistered", {
@@ -98,8 +98,21 @@ export const ArticleUpdated = Event.define("ArticleUpdated", {
 })
 
 /**
- * An article was deleted. It carries what the list views need to drop it
- * (its tags, author and the users who had favorited it).
+ * The sequence position of an article's `ArticleCreated` event (decimal), as
+ * the events that follow it carry it: the list views order articles by it
+ * and find an article's entries from it. Events written before it existed
+ * lack it.
+ *
+ * @category events
+ * @since 0.1.0
+ */
+export const ArticlePosition = Schema.optionalKey(Schema.String)
+
+/**
+ * An article was deleted. It carries what the list views need to drop it:
+ * its position, tags and author (the favorites are taken back by
+ * `ArticleUnfavorited` events appended with it; `favoritedBy` is only found
+ * on events of earlier versions).
  *
  * @category events
  * @since 0.1.0
@@ -110,20 +123,21 @@ export const ArticleDeleted = Event.define("ArticleDeleted", {
     slug: Schema.String,
     authorId: Schema.String,
     tagList: Schema.Array(Schema.String),
-    favoritedBy: Schema.Array(Schema.String)
+    articlePosition: ArticlePosition,
+    favoritedBy: Schema.optionalKey(Schema.Array(Schema.String))
   }),
   tags: (p) => [`article:${p.articleId}`, `slug:${p.slug}`, `author:${p.authorId}`]
 })
 
 /** A user favorited an article. @category events @since 0.1.0 */
 export const ArticleFavorited = Event.define("ArticleFavorited", {
-  payload: Schema.Struct({ articleId: Schema.String, userId: Schema.String }),
+  payload: Schema.Struct({ articleId: Schema.String, userId: Schema.String, articlePosition: ArticlePosition }),
   tags: (p) => [`article:${p.articleId}`, `favoriter:${p.userId}`]
 })
 
-/** A user took back their favorite. @category events @since 0.1.0 */
+/** A user took back their favorite (or the article was deleted). @category events @since 0.1.0 */
 export const ArticleUnfavorited = Event.define("ArticleUnfavorited", {
-  payload: Schema.Struct({ articleId: Schema.String, userId: Schema.String }),
+  payload: Schema.Struct({ articleId: Schema.String, userId: Schema.String, articlePosition: ArticlePosition }),
   tags: (p) => [`article:${p.articleId}`, `favoriter:${p.userId}`]
 })
 

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Option } from "effect"
-import { DecisionModel, Query } from "../../../src/Dcb/index.ts"
+import { DecisionModel, Query } from "fairway/Dcb"
 import {
   ArticleCreated,
   ArticleDeleted,
@@ -132,6 +132,8 @@ export const followees = (followerId: string) =>
  */
 export interface Article {
   readonly articleId: string
+  /** The sequence position of its `ArticleCreated` event (decimal). */
+  readonly position: string
   readonly slug: string
   readonly authorId: string
   readonly title: string
@@ -159,7 +161,7 @@ export const article = (articleId: string) =>
     evolve: (state, event): Option.Option<Article> => {
       switch (event.type) {
         case "ArticleCreated":
-          return Option.some({ ...event.payload, updatedAt: event.payload.createdAt })
+          return Option.some({ ...event.payload, position: String(event.position), updatedAt: event.payload.createdAt })
         case "ArticleUpdated":
           return Option.map(state, (a) => ({
             ...a,

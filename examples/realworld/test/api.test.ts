@@ -1,12 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Backend, HttpTest } from "../../../src/Testing/index.ts"
+import { Backend, HttpTest } from "fairway/Testing"
 import { app } from "../api.ts"
-import { layerJwtSecret } from "../auth.ts"
+import * as Auth from "../auth.ts"
 
 const isoMillis = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
-const conduit = (backend: Backend.Backend) => HttpTest.make(app, { backend, layer: layerJwtSecret("test-secret") })
+const conduit = (backend: Backend.Backend) =>
+  HttpTest.make(app, { backend, layer: Auth.layerSecret("test-secret-of-at-least-32-bytes!!") })
 
 type Api = Effect.Success<ReturnType<typeof conduit>>
 
@@ -31,9 +32,9 @@ for (const backend of Backend.all) {
         const token = created.body.user.token as string
         expect(token.split(".")).toHaveLength(3)
 
-        const taken = yield* api.post("/api/users", { user: { username: "jake", email: "other@x.y", password: "p" } })
+        const taken = yield* api.post("/api/users", { user: { username: "jake", email: "other@x.y", password: "password" } })
         expect(taken).toMatchObject({ status: 422, body: { errors: { body: ["username has already been taken"] } } })
-        const emailTaken = yield* api.post("/api/users", { user: { username: "jake2", email: "jake@jake.jake", password: "p" } })
+        const emailTaken = yield* api.post("/api/users", { user: { username: "jake2", email: "jake@jake.jake", password: "password" } })
         expect(emailTaken.body.errors.body).toEqual(["email has already been taken"])
         const invalid = yield* api.post("/api/users", { user: { username: "", email: "nope" } })
         expect(invalid.status).toBe(422)
@@ -54,11 +55,11 @@ for (const backend of Backend.all) {
 
         const updated = yield* api.put("/api/user", { user: { bio: "I work at statefarm", image: "https://i.test/j.png" } }, auth(token))
         expect(updated).toMatchObject({ status: 200, body: { user: { bio: "I work at statefarm", image: "https://i.test/j.png" } } })
-        const renamed = yield* api.put("/api/user", { user: { username: "jacob", password: "newpass" } }, auth(token))
+        const renamed = yield* api.put("/api/user", { user: { username: "jacob", password: "new-password" } }, auth(token))
         expect(renamed.body.user.username).toBe("jacob")
         // the old username is free again; the new password works
-        expect((yield* api.post("/api/users", { user: { username: "jake", email: "j2@x.y", password: "p" } })).status).toBe(201)
-        const relogin = yield* api.post("/api/users/login", { user: { email: "jake@jake.jake", password: "newpass" } })
+        expect((yield* api.post("/api/users", { user: { username: "jake", email: "j2@x.y", password: "password" } })).status).toBe(201)
+        const relogin = yield* api.post("/api/users/login", { user: { email: "jake@jake.jake", password: "new-password" } })
         expect(relogin.body.user.username).toBe("jacob")
       }))
 
@@ -148,6 +149,50 @@ for (const backend of Backend.all) {
         expect((yield* api.post("/api/articles", { article: { title: "t", description: "d", body: "b" } })).status).toBe(401)
       }))
 
+    it.effect("lists: exact pages and counts, combined filters, tags sorted, a deletion takes its entries and favorites", () =>
+      Effect.gen(function*() {
+        const api = yield* conduit(backend)
+        const alice = yield* register(api, "alice")
+        const bob = yield* register(api, "bob")
+        const slugs: Array<string> = []
+        for (let i = 0; i < 7; i++) {
+          const created = yield* api.post("/api/articles", {
+            article: { title: `A${i}`, description: "d", body: "b", tagList: i % 2 === 0 ? ["zeta", "even", "alpha"] : ["odd"] }
+          }, auth(i < 4 ? alice : bob))
+          slugs.push(created.body.article.slug)
+        }
+        // the reference implementation's order, whatever the order given
+        expect((yield* api.get(`/api/articles/${slugs[0]}`)).body.article.tagList).toEqual(["alpha", "even", "zeta"])
+        const newestFirst = [...slugs].reverse()
+        const pages: Array<string> = []
+        for (let offset = 0; offset < 8; offset += 3) {
+          const page = yield* api.get(`/api/articles?limit=3&offset=${offset}`)
+          expect(page.body.articlesCount).toBe(7)
+          pages.push(...page.body.articles.map((a: { slug: string }) => a.slug))
+        }
+        expect(pages).toEqual(newestFirst)
+        const evenByAlice = yield* api.get("/api/articles?tag=even&author=alice")
+        expect(evenByAlice.body).toMatchObject({ articlesCount: 2 })
+        expect(evenByAlice.body.articles.map((a: { slug: string }) => a.slug)).toEqual([slugs[2], slugs[0]])
+        expect((yield* api.get("/api/articles?tag=even&author=alice&limit=1&offset=1")).body.articles[0].slug).toBe(slugs[0])
+        expect((yield* api.get("/api/tags")).body).toEqual({ tags: ["alpha", "even", "odd", "zeta"] })
+        // bob favorites two of alice's; alice deletes one of them
+        yield* api.post(`/api/articles/${slugs[0]}/favorite`, undefined, auth(bob))
+        yield* api.post(`/api/articles/${slugs[2]}/favorite`, undefined, auth(bob))
+        const favorites = yield* api.get("/api/articles?favorited=bob")
+        expect(favorites.body.articles.map((a: { slug: string }) => a.slug)).toEqual([slugs[2], slugs[0]])
+        expect((yield* api.delete(`/api/articles/${slugs[2]}`, auth(alice))).status).toBe(200)
+        expect((yield* api.get("/api/articles?favorited=bob")).body).toMatchObject({ articlesCount: 1 })
+        expect((yield* api.get("/api/articles?tag=even")).body.articlesCount).toBe(3)
+        expect((yield* api.get("/api/articles?author=alice")).body.articlesCount).toBe(3)
+        expect((yield* api.get("/api/articles")).body.articlesCount).toBe(6)
+        // the feed: bob follows alice
+        yield* api.post("/api/profiles/alice/follow", undefined, auth(bob))
+        const feed = yield* api.get("/api/articles/feed?limit=2&offset=1", auth(bob))
+        expect(feed.body.articlesCount).toBe(3)
+        expect(feed.body.articles.map((a: { slug: string }) => a.slug)).toEqual([slugs[1], slugs[0]])
+      }))
+
     it.effect("comments: add, list, delete; 403 for another's comment, 404 for an unknown one", () =>
       Effect.gen(function*() {
         const api = yield* conduit(backend)
@@ -177,7 +222,7 @@ describe("Conduit under concurrency", () => {
       const api = yield* conduit(Backend.memory)
       const results = yield* Effect.forEach(
         Array.from({ length: 12 }, (_, i) =>
-          api.post("/api/users", { user: { username: "popular", email: `p${i}@x.y`, password: "pw" } })),
+          api.post("/api/users", { user: { username: "popular", email: `p${i}@x.y`, password: "password" } })),
         (e) => e,
         { concurrency: "unbounded" }
       )

@@ -21,7 +21,7 @@ describe("Conduit over a real socket", () => {
           const response = await fetch(`${base}${path}`, init)
           return { status: response.status, body: await response.json().catch(() => undefined) as any }
         })
-      const user = yield* call("POST", "/api/users", { user: { username: "wire", email: "wire@x.y", password: "pw" } })
+      const user = yield* call("POST", "/api/users", { user: { username: "wire", email: "wire@x.y", password: "password" } })
       expect(user.status).toBe(201)
       const token = user.body.user.token
       const article = yield* call("POST", "/api/articles", {

@@ -1,52 +1,44 @@
 /**
- * A 64-bit content fingerprint: two independent 32-bit FNV-1a style lanes,
- * rendered as 16 hex digits. Not cryptographic: it tells a retried request or
- * append from a different one, and shortens long keys.
+ * A content fingerprint: SHA-256 (`node:crypto`) over length-prefixed fields,
+ * rendered as 64 hex digits. It decides "same request or not" (a retried
+ * append or HTTP request against a reused id or key) and shortens long keys,
+ * so it must be collision-resistant: a 64-bit non-cryptographic hash can be
+ * made to collide on purpose.
  *
  * @internal
  */
+import { createHash, type Hash } from "node:crypto"
 
 /** @internal */
 export class Fingerprint {
-  private h1 = 0x811c9dc5
-  private h2 = 0x9747b28c
-
-  /** Feeds one byte. */
-  byte(b: number): this {
-    this.h1 = Math.imul(this.h1 ^ b, 0x01000193)
-    this.h2 = Math.imul(this.h2 ^ b, 0x5bd1e995) ^ (this.h2 >>> 15)
-    return this
-  }
+  private readonly hash: Hash = createHash("sha256")
 
   /** Feeds bytes, then their length (so adjacent fields cannot run into each other). */
   bytes(data: Uint8Array): this {
-    for (let i = 0; i < data.length; i++) this.byte(data[i]!)
+    this.hash.update(data)
     return this.length(data.length)
   }
 
-  /** Feeds a string's UTF-16 code units, then its length. */
+  /** Feeds a string (as UTF-16 code units, so lone surrogates count too), then its length. */
   text(s: string): this {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i)
-      this.byte(c & 0xff)
-      this.byte(c >>> 8)
-    }
+    this.hash.update(s, "utf16le")
     return this.length(s.length)
   }
 
   /** Feeds a non-negative integer (as a field separator and a length). */
   length(n: number): this {
-    this.byte(0xff)
+    const out: Array<number> = [0xff]
     do {
-      this.byte(n & 0x7f)
+      out.push(n & 0x7f)
       n = Math.floor(n / 128)
     } while (n > 0)
+    this.hash.update(Uint8Array.from(out))
     return this
   }
 
-  /** The 16 hex digits. */
+  /** The 64 hex digits. */
   digest(): string {
-    return (this.h1 >>> 0).toString(16).padStart(8, "0") + (this.h2 >>> 0).toString(16).padStart(8, "0")
+    return this.hash.digest("hex")
   }
 }
 

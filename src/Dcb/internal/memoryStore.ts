@@ -70,6 +70,10 @@ export const positionOf = (index: number): SequencePosition.SequencePosition =>
 const indexAfter = (after: SequencePosition.SequencePosition | undefined): number =>
   after === undefined ? 0 : after >= BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(after)
 
+/** First index at or after a position (the exclusive end of a read strictly before it), at most `size`. */
+const indexBefore = (before: SequencePosition.SequencePosition | undefined, size: number): number =>
+  before === undefined || before > BigInt(size) ? size : before <= 1n ? 0 : Number(before) - 1
+
 /** First offset in a sorted list whose value is >= index. */
 const lowerBound = (list: ReadonlyArray<number>, index: number): number => {
   let lo = 0
@@ -156,8 +160,8 @@ const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray
 
 /**
  * A lazy walk over the indexes of the events matching a query: ascending (or
- * descending when `backwards`), strictly after `after`, at most `limit`, as
- * of the moment the cursor was made. A k-way merge of the query's index lists
+ * descending when `backwards`), strictly after `after` and strictly before
+ * `before`, at most `limit`, as of the moment the cursor was made. A k-way merge of the query's index lists
  * (memory grows with the number of lists, not of events).
  *
  * @internal
@@ -184,12 +188,13 @@ export class Cursor {
     query: Query.Query,
     options?: {
       readonly after?: SequencePosition.SequencePosition | undefined
+      readonly before?: SequencePosition.SequencePosition | undefined
       readonly limit?: number | undefined
       readonly backwards?: boolean | undefined
     }
   ) {
     this.state = state
-    const end = state.events.length
+    const end = indexBefore(options?.before, state.events.length)
     const start = indexAfter(options?.after)
     this.backwards = options?.backwards === true
     this.remaining = start >= end ? 0 : (options?.limit ?? Infinity)
@@ -367,7 +372,7 @@ export class Cursor {
 export type AppendResult =
   | SequencePosition.SequencePosition
   | { readonly _tag: "Replayed"; readonly position: SequencePosition.SequencePosition }
-  | { readonly _tag: "ConditionFailed"; readonly position: SequencePosition.SequencePosition }
+  | { readonly _tag: "ConditionFailed"; readonly index: number; readonly position: SequencePosition.SequencePosition }
   | { readonly _tag: "AppendIdReused"; readonly position: SequencePosition.SequencePosition }
 
 const pushIndex = (list: Array<number>, i: number) => {
@@ -430,15 +435,15 @@ const recordedNow = (state: State): DateTime.Utc => {
 }
 
 /**
- * Checks idempotency and the condition, then writes — in one synchronous step.
- * The events were validated by the caller.
+ * Checks idempotency and the conditions (each after its own position), then
+ * writes — in one synchronous step. The events were validated by the caller.
  *
  * @internal
  */
 export const append = (
   state: State,
   events: ReadonlyArray<Event.NewEvent>,
-  condition: AppendCondition.AppendCondition | undefined,
+  conditions: ReadonlyArray<AppendCondition.AppendCondition>,
   appendId: string | undefined,
   fingerprint: (events: ReadonlyArray<Event.NewEvent>) => string
 ): AppendResult => {
@@ -451,9 +456,10 @@ export const append = (
         : { _tag: "AppendIdReused", position: first.position }
     }
   }
-  if (condition !== undefined) {
+  for (let c = 0; c < conditions.length; c++) {
+    const condition = conditions[c]!
     const conflict = new Cursor(state, condition.failIfEventsMatch, { after: condition.after, limit: 1 }).nextIndex()
-    if (conflict >= 0) return { _tag: "ConditionFailed", position: state.events[conflict]!.position }
+    if (conflict >= 0) return { _tag: "ConditionFailed", index: c, position: state.events[conflict]!.position }
   }
   const recordedAt = recordedNow(state)
   for (let e = 0; e < events.length; e++) {

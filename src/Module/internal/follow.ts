@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -37,3 +38,39 @@ export const defaultRestart: Schedule.Schedule<unknown, unknown> = Schedule.min(
   Schedule.exponential("100 millis"),
   Schedule.spaced("10 seconds")
 ])
+
+/**
+ * The longest error text kept in a dead letter; longer texts are cut, with
+ * their length noted.
+ *
+ * @internal
+ */
+export const maxErrorLength = 2_000
+
+const bounded = (text: string): string =>
+  text.length <= maxErrorLength ? text : `${text.slice(0, maxErrorLength)}… (${text.length} characters)`
+
+/**
+ * A failure as the one line kept in a dead letter: `Tag: message` (bounded).
+ *
+ * @internal
+ */
+export const describeError = (error: unknown): string => {
+  if (error instanceof Error) return bounded(error.message.length > 0 ? `${error.name}: ${error.message}` : error.name)
+  if (typeof error === "object" && error !== null && "_tag" in error) return bounded(String((error as { _tag: unknown })._tag))
+  return bounded(String(error))
+}
+
+/**
+ * A failed cause as the text kept in a dead letter: its first failure, or its
+ * first defect (prefixed `defect:`).
+ *
+ * @internal
+ */
+export const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const failure = cause.reasons.find(Cause.isFailReason)
+  if (failure !== undefined) return describeError(failure.error)
+  const defect = cause.reasons.find(Cause.isDieReason)
+  if (defect !== undefined) return bounded(`defect: ${describeError(defect.defect)}`)
+  return bounded(Cause.pretty(cause))
+}
