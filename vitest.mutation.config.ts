@@ -4,24 +4,55 @@
  * a run stays well under an hour on a small machine — for `src/Dcb`
  * (`FAIRWAY_MUTATION=dcb`, set by stryker.dcb.config.mjs) the top-level tests
  * (the memory store and its conformance run) and test/mutation; for `src/Fdb`
- * also the FoundationDB layer's tests (its conformance runs included). Test
+ * also the FoundationDB layer's tests (its conformance runs included) but for
+ * the slowest sweeps (`slow`, run by `npm test`). Test
  * files are named in capitals (scratch files such as `tmp1.test.ts` are left
  * out). The HTTP, CLI, module and example tests are left to `npm test`.
  *
  * `isolate: false`: Stryker switches mutants on and off at run time, so the
  * modules need not be imported afresh for every mutant (half the time).
  */
+import * as Fs from "node:fs"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
 import { defineConfig } from "vitest/config"
 import base from "./vitest.config.ts"
 
-const core = ["test/[A-Z]*.test.ts", "test/mutation/[A-Z]*.test.ts"]
+/**
+ * Smallest test files first: Stryker stops a mutant's run at the first failing
+ * test, and the small, focused files (test/mutation, the unit tests) fail
+ * soonest. (vitest's default puts the slowest files first.)
+ */
+class SmallFirst extends BaseSequencer {
+  override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
+    const size = (file: TestSpecification) => {
+      try {
+        return Fs.statSync(file.moduleId).size
+      } catch {
+        return Number.MAX_SAFE_INTEGER
+      }
+    }
+    return [...files].sort((a, b) => size(a) - size(b))
+  }
+}
+
+// (test/fdb/LoneSurrogate.test.ts checks the core's rule on lone surrogates, on memory as on FoundationDB)
+const core = ["test/[A-Z]*.test.ts", "test/mutation/[A-Z]*.test.ts", "test/fdb/LoneSurrogate.test.ts"]
 const fdb = ["test/fdb/[A-Z]*.test.ts"]
+// sweeps over hundreds of seeds or tens of thousands of events: a minute per surviving mutant on two cores
+const slow = [
+  "test/fdb/EventStoreFdb.outcome.test.ts",
+  "test/fdb/EventStoreFdbConditions.test.ts",
+  "test/fdb/EventStoreFdb.test.ts",
+  "test/fdb/TicketBooking.simulation.test.ts"
+]
 
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
     isolate: false,
-    include: process.env.FAIRWAY_MUTATION === "dcb" ? core : [...core, ...fdb]
+    sequence: { ...base.test?.sequence, sequencer: SmallFirst },
+    include: process.env.FAIRWAY_MUTATION === "dcb" ? core : [...core, ...fdb],
+    exclude: [...(base.test?.exclude ?? ["**/node_modules/**"]), ...slow]
   }
 })

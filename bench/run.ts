@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Console, Effect, Runtime } from "effect"
 import { Command, Flag } from "effect/cli"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -31,6 +31,7 @@ import * as Views from "./scenarios/views.ts"
 import * as Realworld from "./realworld.ts"
 import * as RealworldScale from "./realworldScale.ts"
 import * as Admission from "./scenarios/admission.ts"
+import * as FdbModeled from "./scenarios/fdbModeled.ts"
 
 const self = fileURLToPath(import.meta.url)
 
@@ -47,6 +48,21 @@ interface Options {
   readonly clock: "cpu" | "wall"
   readonly out: string | undefined
 }
+
+type Scenario = (r: Report, b: Awaited<ReturnType<typeof Backends.all>>, s: Settings) => Promise<void>
+
+const allScenarios: Array<[string, Scenario]> = [
+  ["1", Appends.singleAppends],
+  ["2", Appends.batchAppends],
+  ["3", Commands.commands],
+  ["4", Reads.reads],
+  ["5", Views.views],
+  ["6", Heap.heap],
+  ["7", Realworld.realworld],
+  ["8", Admission.admission],
+  ["9", RealworldScale.realworldScale],
+  ["10", FdbModeled.fdbModeled]
+]
 
 const run = async (options: Options) => {
   const quick = options.quick
@@ -65,22 +81,7 @@ const run = async (options: Options) => {
       `read latencies are wall time.`
   )
 
-  const scenarios: Array<[string, (r: Report, b: typeof backends, s: Settings) => Promise<void>]> = [
-    ["1", Appends.singleAppends],
-    ["2", Appends.batchAppends],
-    ["3", Commands.commands],
-    ["4", Reads.reads],
-    ["5", Views.views],
-    ["6", Heap.heap],
-    ["7", Realworld.realworld],
-    ["8", Admission.admission],
-    ["9", RealworldScale.realworldScale]
-  ]
-  const unknown = only?.filter((id) => !scenarios.some(([known]) => known === id)) ?? []
-  if (unknown.length > 0) {
-    throw new Error(`unknown scenario ${unknown.join(", ")}: the scenarios are ${scenarios.map(([id]) => id).join(", ")}`)
-  }
-  for (const [id, run] of scenarios) {
+  for (const [id, run] of allScenarios) {
     if (only !== undefined && !only.includes(id)) continue
     const t0 = Date.now()
     await run(report, backends, settings)
@@ -118,7 +119,10 @@ const run = async (options: Options) => {
 }
 
 const bench = Command.make("bench", {
-  quick: Flag.Boolean("quick").pipe(Flag.withDescription("A run under a minute (smaller data sets, shorter budgets)")),
+  quick: Flag.Boolean("quick").pipe(
+    Flag.withDescription("A run under a minute (smaller data sets, shorter budgets)"),
+    Flag.withDefault(false)
+  ),
   only: Flag.String("only").pipe(
     Flag.withDescription("Only this scenario, by number (repeatable, or comma-separated: --only 1,3)"),
     Flag.atLeast(0)
@@ -131,9 +135,17 @@ const bench = Command.make("bench", {
     Flag.withDescription("Where the results go (default: bench/results.json; bench/results.partial.json for --quick or --only)"),
     Flag.optional
   )
-}, (flags) =>
-  Effect.promise(() =>
+}, (flags) => {
+  const unknown = flags.only.flatMap((o) => o.split(",")).map((o) => o.trim())
+    .filter((id) => !allScenarios.some(([known]) => known === id))
+  if (unknown.length > 0) {
+    const message = `bench: unknown scenario ${unknown.join(", ")} (the scenarios are ${allScenarios.map(([id]) => id).join(", ")})`
+    // one line, and no stack: the runtime only sets the exit code
+    return Effect.andThen(Console.error(message), Effect.fail(Object.assign(new Error(message), { [Runtime.errorReported]: false })))
+  }
+  return Effect.promise(() =>
     run({ quick: flags.quick, only: flags.only, clock: flags.clock, out: flags.out._tag === "Some" ? flags.out.value : undefined })
-  )).pipe(Command.withDescription("Fairway's benchmarks, side by side with the peer stores"))
+  )
+}).pipe(Command.withDescription("Fairway's benchmarks, side by side with the peer stores"))
 
 Command.run(bench, { version: "0.1.0" }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)

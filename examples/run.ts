@@ -29,6 +29,7 @@ export const catalogue: ReadonlyArray<readonly [name: string, invariant: string]
   ["event-sourced-aggregate", "the classic aggregate pattern expressed with DCB (one tag per aggregate)"],
   ["observability", "a command's spans exported through OpenTelemetry, and Fairway's metrics"],
   ["schema-evolution", "events written by v1 read by v2: a transformed payload, a renamed field, a renamed type"],
+  ["ordered-list", "a list view pages newest first, per tag, without one unbounded value"],
   [
     "order-checkout",
     "a cart is checked out at the current prices of exactly its products: the second read depends on the first"

@@ -189,6 +189,26 @@ describe("DecisionModel, dependent", () => {
     }).pipe(Effect.provide(hooked(hooks)))
   })
 
+  it.effect("Command with an idempotency key: the dependent model and the replay read together; a repeat is a replay", () => {
+    const CreateProject = Command.make({
+      name: "CreateProjectOnce",
+      input: Schema.Struct({ userId: Schema.String }),
+      model: ({ userId }) => teamUsage(userId),
+      decide: ({ team }, { userId }) =>
+        Effect.succeed(team === undefined ? [] : [ProjectCreated.make({ teamId: team, userId })])
+    })
+    return Effect.gen(function* () {
+      yield* seed
+      const first = yield* Command.run(CreateProject, { userId: "u1" }, { idempotencyKey: "k1" })
+      const again = yield* Command.run(CreateProject, { userId: "u1" }, { idempotencyKey: "k1" })
+      expect(first.replayed).toBe(false)
+      expect(again.replayed).toBe(true)
+      expect(again.position).toBe(first.position)
+      const created = yield* Stream.runCollect(EventStore.read(Query.item({ types: [ProjectCreated.type] })))
+      expect(created).toHaveLength(2) // the seed's, and one
+    }).pipe(Effect.provide(EventStore.layerMemory))
+  })
+
   it("a dependent model has no event-by-event fold", () => {
     const model = teamUsage("u1")
     expect(() => Effect.runSync(model.step(model.initial, { type: "X", tags: [] } as never, new Map()))).toThrow(

@@ -251,6 +251,16 @@ const getTags = Route.route(
   () => Reads.tags
 )
 
+// -- the OpenAPI document -------------------------------------------------------
+
+/**
+ * The title and version the OpenAPI document gives the API.
+ *
+ * @category api
+ * @since 0.1.0
+ */
+export const info = { title: "Conduit API (RealWorld, on Fairway)", version: "1.0.0" } as const
+
 /**
  * Renders problems as the spec's error body `{"errors": {"body": [...]}}`.
  *
@@ -316,9 +326,15 @@ export const routes = [
 ] as const
 
 /**
- * The Conduit app: its HttpApi (served with `/api/openapi.json`) and layer.
+ * The Conduit app: its HttpApi and layer. Its OpenAPI document, titled
+ * ({@link info}), is served at `/api/openapi.json`.
  *
  * @category api
  * @since 0.1.0
  */
-export const app = App.make("conduit", routes, { prefix: "/api", openapiPath: "/api/openapi.json", render })
+export const app = App.make("conduit", routes, {
+  prefix: "/api",
+  openapiPath: "/api/openapi.json",
+  openapi: info,
+  render
+})

@@ -2,7 +2,9 @@
  * Authentication.
  *
  * - Passwords: Argon2id (node's `crypto`) at the OWASP Password Storage
- *   guidance (19 MiB, 2 passes, 1 lane; {@link kdf}); a login for an unknown
+ *   guidance (19 MiB, 2 passes, 1 lane; {@link kdf}), or scrypt at OWASP
+ *   parameters where node has no Argon2 (before 24.7; {@link scryptKdf},
+ *   {@link passwordHashing}); a login for an unknown
  *   e-mail runs the same KDF on a dummy hash, so both failures take the same
  *   time ({@link Passwords}).
  * - Tokens: HS256 (`jose`) with `sub`, `iat` and a required `exp`, and a
@@ -21,7 +23,9 @@ import { Clock, Config, Context, Duration, Effect, Layer, Option, Redacted, Sche
 import { HttpServerRequest } from "effect/http"
 import { DecisionModel, type EventStore } from "fairway/Dcb"
 import { jwtVerify, SignJWT } from "jose"
-import { argon2, createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+// a namespace import: `argon2` is missing before Node 24.7, and a named import of it would not even load there
+import * as NodeCrypto from "node:crypto"
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { Unauthorized } from "./domain/errors.ts"
 import * as Models from "./domain/models.ts"
 
@@ -37,44 +41,149 @@ import * as Models from "./domain/models.ts"
  */
 export const kdf = { memoryKiB: 19_456, passes: 2, parallelism: 1, keyLength: 32, saltLength: 16 } as const
 
-const argon2id = (password: string, salt: Buffer, params: { memory: number; passes: number; parallelism: number; tagLength: number }) =>
-  Effect.callback<Buffer>((resume) => {
-    argon2("argon2id", { message: password, nonce: salt, ...params }, (error, key) => {
-      resume(error === null ? Effect.succeed(key) : Effect.die(error))
-    })
-  })
-
-const legacyScrypt = (password: string, salt: Buffer, params: { N: number; r: number; p: number; keyLength: number }) =>
-  Effect.callback<Buffer>((resume) => {
-    scrypt(password, salt, params.keyLength, { N: params.N, r: params.r, p: params.p, maxmem: 64 * 1024 * 1024 }, (error, key) => {
-      resume(error === null ? Effect.succeed(key) : Effect.die(error))
-    })
-  })
-
 /**
- * Hashes a password with {@link kdf}:
- * `$argon2id$v=19$m=19456,t=2,p=1$<salt b64>$<key b64>`.
+ * The KDF used where node's `crypto` has no Argon2 (`crypto.argon2` came in
+ * Node 24.7; Fairway supports Node 22): scrypt with N = 2^16, r = 8, p = 2
+ * (64 MiB), one of the OWASP Password Storage Cheat Sheet's scrypt
+ * settings, a 16-byte salt and a 32-byte key.
  *
  * @category passwords
  * @since 0.1.0
  */
-export const hashPassword = (password: string): Effect.Effect<string> =>
-  Effect.gen(function*() {
-    const salt = randomBytes(kdf.saltLength)
-    const key = yield* argon2id(password, salt, {
-      memory: kdf.memoryKiB,
-      passes: kdf.passes,
-      parallelism: kdf.parallelism,
-      tagLength: kdf.keyLength
-    })
-    return `$argon2id$v=19$m=${kdf.memoryKiB},t=${kdf.passes},p=${kdf.parallelism}$${salt.toString("base64")}$${key.toString("base64")}`
-  })
+export const scryptKdf = { N: 65_536, r: 8, p: 2, keyLength: 32, saltLength: 16 } as const
+
+/**
+ * The parts of node's `crypto` the password hashing uses: `argon2` is
+ * missing before Node 24.7.
+ *
+ * @category passwords
+ * @since 0.1.0
+ */
+export interface CryptoKdfs {
+  readonly argon2?: typeof NodeCrypto.argon2 | undefined
+  readonly scrypt: typeof NodeCrypto.scrypt
+}
+
+/**
+ * Password hashing with the KDF a runtime has: `hash` with Argon2id
+ * ({@link kdf}) when `crypto.argon2` exists, else with scrypt
+ * ({@link scryptKdf}); `verify` checks both formats (and the earlier scrypt
+ * one), in constant time, with the cost a stored hash may ask for bounded.
+ * A runtime without Argon2 answers `false` for an Argon2id hash (and logs
+ * why) rather than crashing.
+ *
+ * @category passwords
+ * @since 0.1.0
+ */
+export interface PasswordHashing {
+  readonly kdf: "argon2id" | "scrypt"
+  readonly hash: (password: string) => Effect.Effect<string>
+  readonly verify: (password: string, hash: string) => Effect.Effect<boolean>
+}
 
 const boundedInt = (s: string | undefined, max: number): number | undefined => {
   if (s === undefined || !/^[1-9][0-9]{0,9}$/.test(s)) return undefined
   const n = Number(s)
   return n <= max ? n : undefined
 }
+
+/**
+ * {@link PasswordHashing} over the given `crypto` functions (node's by
+ * default: see {@link passwordHashing}).
+ *
+ * @category passwords
+ * @since 0.1.0
+ */
+export const makePasswordHashing = (crypto: CryptoKdfs): PasswordHashing => {
+  const argon2 = typeof crypto.argon2 === "function" ? crypto.argon2 : undefined
+  const argon2id = (password: string, salt: Buffer, params: { memory: number; passes: number; parallelism: number; tagLength: number }) =>
+    Effect.callback<Buffer>((resume) => {
+      argon2!("argon2id", { message: password, nonce: salt, ...params }, (error, key) => {
+        resume(error === null ? Effect.succeed(key) : Effect.die(error))
+      })
+    })
+  const scrypt = (password: string, salt: Buffer, params: { N: number; r: number; p: number; keyLength: number }) =>
+    Effect.callback<Buffer>((resume) => {
+      crypto.scrypt(password, salt, params.keyLength, { N: params.N, r: params.r, p: params.p, maxmem: 80 * 1024 * 1024 }, (error, key) => {
+        resume(error === null ? Effect.succeed(key) : Effect.die(error))
+      })
+    })
+  const hash = (password: string): Effect.Effect<string> =>
+    Effect.gen(function*() {
+      if (argon2 === undefined) {
+        const salt = randomBytes(scryptKdf.saltLength)
+        const key = yield* scrypt(password, salt, scryptKdf)
+        const { N, p, r } = scryptKdf
+        return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${key.toString("base64")}`
+      }
+      const salt = randomBytes(kdf.saltLength)
+      const key = yield* argon2id(password, salt, {
+        memory: kdf.memoryKiB,
+        passes: kdf.passes,
+        parallelism: kdf.parallelism,
+        tagLength: kdf.keyLength
+      })
+      return `$argon2id$v=19$m=${kdf.memoryKiB},t=${kdf.passes},p=${kdf.parallelism}$${salt.toString("base64")}$${key.toString("base64")}`
+    })
+  const verify = (password: string, hash: string): Effect.Effect<boolean> =>
+    Effect.gen(function*() {
+      const argon = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(hash)
+      let expected: Buffer
+      let actual: Buffer
+      if (argon !== null) {
+        const memory = boundedInt(argon[1], 256 * 1024) // at most 256 MiB, whatever a stored hash says
+        const passes = boundedInt(argon[2], 64)
+        const parallelism = boundedInt(argon[3], 16)
+        if (memory === undefined || passes === undefined || parallelism === undefined) return false
+        if (argon2 === undefined) {
+          yield* Effect.logError("an Argon2id password hash cannot be checked: this Node.js has no crypto.argon2 (Node >= 24.7)")
+          return false
+        }
+        expected = Buffer.from(argon[5]!, "base64")
+        actual = yield* argon2id(password, Buffer.from(argon[4]!, "base64"), {
+          memory,
+          passes,
+          parallelism,
+          tagLength: expected.length
+        })
+      } else {
+        const [scheme, n, r, p, salt, key] = hash.split("$")
+        const N = boundedInt(n, 1 << 20)
+        const rr = boundedInt(r, 32)
+        const pp = boundedInt(p, 16)
+        if (
+          scheme !== "scrypt" || salt === undefined || key === undefined || N === undefined || rr === undefined ||
+          pp === undefined || 128 * N * rr > 64 * 1024 * 1024
+        ) {
+          return false
+        }
+        expected = Buffer.from(key, "base64")
+        actual = yield* scrypt(password, Buffer.from(salt, "base64"), { N, r: rr, p: pp, keyLength: expected.length })
+      }
+      return actual.length === expected.length && timingSafeEqual(actual, expected)
+    })
+  return { kdf: argon2 === undefined ? "scrypt" : "argon2id", hash, verify }
+}
+
+/**
+ * {@link PasswordHashing} with node's `crypto`: Argon2id on Node >= 24.7,
+ * scrypt before.
+ *
+ * @category passwords
+ * @since 0.1.0
+ */
+export const passwordHashing: PasswordHashing = makePasswordHashing(NodeCrypto)
+
+/**
+ * Hashes a password with {@link passwordHashing}:
+ * `$argon2id$v=19$m=19456,t=2,p=1$<salt b64>$<key b64>` ({@link kdf}), or
+ * `scrypt$65536$8$2$<salt b64>$<key b64>` ({@link scryptKdf}) where node has
+ * no Argon2.
+ *
+ * @category passwords
+ * @since 0.1.0
+ */
+export const hashPassword = (password: string): Effect.Effect<string> => passwordHashing.hash(password)
 
 /**
  * Whether a password matches a hash from {@link hashPassword} (or a hash of
@@ -84,35 +193,7 @@ const boundedInt = (s: string | undefined, max: number): number | undefined => {
  * @since 0.1.0
  */
 export const verifyPassword = (password: string, hash: string): Effect.Effect<boolean> =>
-  Effect.gen(function*() {
-    const argon = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(hash)
-    let expected: Buffer
-    let actual: Buffer
-    if (argon !== null) {
-      const memory = boundedInt(argon[1], 4 * 1024 * 1024)
-      const passes = boundedInt(argon[2], 64)
-      const parallelism = boundedInt(argon[3], 16)
-      if (memory === undefined || passes === undefined || parallelism === undefined) return false
-      expected = Buffer.from(argon[5]!, "base64")
-      actual = yield* argon2id(password, Buffer.from(argon[4]!, "base64"), {
-        memory,
-        passes,
-        parallelism,
-        tagLength: expected.length
-      })
-    } else {
-      const [scheme, n, r, p, salt, key] = hash.split("$")
-      const N = boundedInt(n, 1 << 20)
-      const rr = boundedInt(r, 32)
-      const pp = boundedInt(p, 16)
-      if (scheme !== "scrypt" || salt === undefined || key === undefined || N === undefined || rr === undefined || pp === undefined) {
-        return false
-      }
-      expected = Buffer.from(key, "base64")
-      actual = yield* legacyScrypt(password, Buffer.from(salt, "base64"), { N, r: rr, p: pp, keyLength: expected.length })
-    }
-    return actual.length === expected.length && timingSafeEqual(actual, expected)
-  })
+  passwordHashing.verify(password, hash)
 
 /**
  * Hashes and checks passwords. `verify` with no hash (an unknown account)
@@ -136,17 +217,27 @@ export class Passwords extends Context.Service<Passwords, {
  */
 export const layerPasswords: Layer.Layer<Passwords> = Layer.effect(
   Passwords,
-  Effect.gen(function*() {
-    const dummy = yield* hashPassword(randomBytes(16).toString("base64"))
-    return Passwords.of({
-      hash: hashPassword,
+  Effect.suspend(() => makePasswords(passwordHashing))
+)
+
+/**
+ * {@link Passwords} over a {@link PasswordHashing} (e.g. one made by
+ * {@link makePasswordHashing} for a runtime without Argon2); the dummy hash
+ * is made with the same KDF, so an unknown account costs what a known one
+ * does.
+ *
+ * @category passwords
+ * @since 0.1.0
+ */
+export const makePasswords = (hashing: PasswordHashing): Effect.Effect<Passwords["Service"]> =>
+  Effect.map(hashing.hash(randomBytes(16).toString("base64")), (dummy) =>
+    Passwords.of({
+      hash: hashing.hash,
       verify: (password, hash) =>
         Option.isSome(hash)
-          ? verifyPassword(password, hash.value)
-          : Effect.as(verifyPassword(password, dummy), false)
-    })
-  })
-)
+          ? hashing.verify(password, hash.value)
+          : Effect.as(hashing.verify(password, dummy), false)
+    }))
 
 // -- tokens -------------------------------------------------------------------
 
@@ -298,8 +389,9 @@ export class TooManyLoginAttempts extends Schema.TaggedError<TooManyLoginAttempt
 /**
  * The login rate limit: at most `attempts` logins per account per `window`
  * (a successful login starts afresh); at most `accounts` accounts are
- * tracked (the oldest is forgotten first), so memory stays bounded whatever
- * an attacker sends.
+ * tracked, so memory stays bounded whatever an attacker sends: past that,
+ * an expired entry is forgotten first, then the oldest account that is not
+ * locked out (attempts on other accounts cannot unlock one).
  *
  * @category login
  * @since 0.1.0
@@ -344,6 +436,20 @@ export const makeLoginThrottle = (options?: LoginThrottleOptions): LoginThrottle
   const windowMs = Duration.toMillis(Duration.fromInputUnsafe(options?.window ?? loginThrottleDefaults.window))
   const capacity = options?.accounts ?? loginThrottleDefaults.accounts
   const entries = new Map<string, { count: number; since: number }>()
+  // Over capacity, forget (oldest first) an entry whose window has ended, else one that is not locked: a locked
+  // account is forgotten only when every tracked account is locked, so flooding the table with attempts on other
+  // accounts does not unlock it (locking `accounts` accounts costs `accounts × attempts` logins, each a KDF run).
+  const evict = (now: number) => {
+    let unlocked: string | undefined
+    for (const [account, entry] of entries) {
+      if (now - entry.since >= windowMs) {
+        entries.delete(account)
+        return
+      }
+      if (unlocked === undefined && entry.count < attempts) unlocked = account
+    }
+    entries.delete(unlocked ?? entries.keys().next().value!)
+  }
   return LoginThrottle.of({
     attempt: (account) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -355,7 +461,7 @@ export const makeLoginThrottle = (options?: LoginThrottleOptions): LoginThrottle
         if (entry === undefined) {
           entry = { count: 0, since: now }
           entries.set(account, entry)
-          if (entries.size > capacity) entries.delete(entries.keys().next().value!)
+          if (entries.size > capacity) evict(now)
         }
         if (entry.count >= attempts) {
           const retryAfterSeconds = Math.max(1, Math.ceil((entry.since + windowMs - now) / 1000))

@@ -32,8 +32,7 @@ const seed = Flag.Int("seed").pipe(
   Flag.withDefault(1)
 )
 const clusterFile = Flag.String("cluster-file").pipe(
-  Flag.withDescription("The FoundationDB cluster file (with --store fdb; also FDB_CLUSTER_FILE)"),
-  Flag.withFallbackConfig(Config.String("FDB_CLUSTER_FILE")),
+  Flag.withDescription("The FoundationDB cluster file (with --store fdb; else FDB_CLUSTER_FILE, else the default)"),
   Flag.optional
 )
 const port = Flag.Int("port").pipe(
@@ -75,14 +74,22 @@ export const command = Command.make(
   { store, seed, clusterFile, port, quiet },
   (flags) =>
     Effect.gen(function*() {
-      const kind: StoreKind = Option.getOrElse(flags.store, () => Option.isSome(flags.clusterFile) ? "fdb" : "memory")
-      if (kind !== "fdb" && Option.isSome(flags.clusterFile) && Option.isSome(flags.store)) {
+      // FDB_CLUSTER_FILE alone (no --store) still means FoundationDB, as before the flags existed
+      const envClusterFile = yield* Config.option(Config.String("FDB_CLUSTER_FILE"))
+      const kind: StoreKind = Option.getOrElse(
+        flags.store,
+        () => (Option.isSome(flags.clusterFile) || Option.isSome(envClusterFile) ? "fdb" : "memory")
+      )
+      if (kind !== "fdb" && Option.isSome(flags.clusterFile)) {
         return yield* Effect.fail(new StartError(`--cluster-file needs --store fdb (got --store ${kind})`))
       }
       if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) {
         return yield* Effect.fail(new StartError(`--port must be between 0 and 65535 (got ${flags.port})`))
       }
-      const stores = storesOf(kind, { seed: flags.seed, clusterFile: Option.getOrUndefined(flags.clusterFile) })
+      const stores = storesOf(kind, {
+        seed: flags.seed,
+        clusterFile: Option.getOrUndefined(Option.orElse(flags.clusterFile, () => envClusterFile))
+      })
       const announce = Layer.effectDiscard(Effect.gen(function*() {
         const address = yield* HttpServer.addressFormattedWith(Effect.succeed)
         yield* Console.log(`Conduit (RealWorld) API on ${address}/api — store: ${stores.description}`)

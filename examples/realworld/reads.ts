@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import { Effect, HashSet, Option } from "effect"
 import { DecisionModel } from "fairway/Dcb"
 import type { EventStore } from "fairway/Dcb"
 import type { ViewStore } from "fairway/Module"
@@ -133,8 +133,8 @@ export const articleView = (articleId: string, viewer: Option.Option<string>) =>
       tagList: sortTags(a.tagList),
       createdAt: a.createdAt,
       updatedAt: a.updatedAt,
-      favorited: Option.isSome(viewer) && favoriters.includes(viewer.value),
-      favoritesCount: favoriters.length,
+      favorited: Option.isSome(viewer) && HashSet.has(favoriters, viewer.value),
+      favoritesCount: HashSet.size(favoriters),
       author
     })
   })
@@ -263,10 +263,65 @@ export const listArticles = (
   })
 
 /**
- * The feed: articles by the users `viewer` follows, newest first. Each
- * followed author's list is read by range (`offset + limit` keys at most) and
- * the lists merged: the cost grows with the number of followed authors and
- * the page, not with the number of articles.
+ * The first `want` article ids of the merge of several lists (newest first).
+ * Each list is read in batches, the first of `want / lists` entries, then
+ * doubling for a list the merge keeps drawing from: about `2 × want + lists`
+ * entries are read in all, however deep the page (not `want` per list).
+ */
+const mergeLists = (lists: ReadonlyArray<List>, want: number) =>
+  Effect.gen(function*() {
+    type Cursor = {
+      readonly list: List
+      entries: ReadonlyArray<{ readonly key: string; readonly state: Entry }>
+      index: number
+      batch: number
+      done: boolean
+    }
+    const first = Math.max(1, Math.ceil(want / Math.max(1, lists.length)))
+    const cursors: Array<Cursor> = yield* Effect.forEach(lists, (list) =>
+      Effect.map(entriesOf(list, { limit: first }), (entries): Cursor => ({
+        list,
+        entries,
+        index: 0,
+        batch: first,
+        done: entries.length < first
+      })), { concurrency: 8 })
+    const out: Array<string> = []
+    while (out.length < want) {
+      // refill the lists whose read entries are all merged
+      const empty = cursors.filter((c) => c.index >= c.entries.length && !c.done)
+      yield* Effect.forEach(empty, (c) => {
+        const batch = Math.min(c.batch * 2, want)
+        return Effect.map(entriesOf(c.list, { limit: batch, after: c.entries[c.entries.length - 1]!.key }), (entries) => {
+          c.entries = entries
+          c.index = 0
+          c.batch = batch
+          c.done = entries.length < batch
+        })
+      }, { concurrency: 8, discard: true })
+      let next: Cursor | undefined
+      let order = ""
+      for (const c of cursors) {
+        if (c.index >= c.entries.length) continue
+        const o = positionPart(c.entries[c.index]!.key)
+        if (next === undefined || o < order) {
+          next = c
+          order = o
+        }
+      }
+      if (next === undefined) break
+      out.push(next.entries[next.index]!.state.articleId)
+      next.index++
+    }
+    return out
+  })
+
+/**
+ * The feed: articles by the users `viewer` follows, newest first. The
+ * followed authors' lists are merged, each read by range in batches (see
+ * `mergeLists`): the cost grows with the page (`offset + limit`) and the
+ * number of followed authors, not with their product nor with the number of
+ * articles.
  *
  * @category articles
  * @since 0.1.0
@@ -277,16 +332,12 @@ export const feed = (viewer: string, limit: number | undefined, offset: number |
     const size = limit ?? pages.defaultLimit
     const from = offset ?? 0
     const authors = yield* live(Models.followees(viewer))
-    const [lists, counts] = yield* Effect.all([
-      size === 0
-        ? Effect.succeed([])
-        : Effect.forEach(authors, (id) => entriesOf({ _tag: "author", id }, { limit: from + size }), { concurrency: 8 }),
-      Effect.forEach(authors, (id) => countOf({ _tag: "author", id }), { concurrency: 8 })
+    const lists = Array.from(authors, (id): List => ({ _tag: "author", id }))
+    const [merged, counts] = yield* Effect.all([
+      size === 0 ? Effect.succeed([]) : mergeLists(lists, from + size),
+      Effect.forEach(lists, countOf, { concurrency: 8 })
     ], { concurrency: 2 })
-    const merged = lists.flat()
-      .map((e) => ({ order: positionPart(e.key), articleId: e.state.articleId }))
-      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
-    const articleIds = merged.slice(from, from + size).map((e) => e.articleId)
+    const articleIds = merged.slice(from, from + size)
     return {
       articles: yield* articlesOf(articleIds, Option.some(viewer)),
       articlesCount: counts.reduce((a, b) => a + b, 0)

@@ -2,8 +2,8 @@
  * The request and response bodies of the Conduit API (RealWorld spec),
  * wrapped as the spec says (`{"user": …}`, `{"article": …}`).
  *
- * Every text field of a request has a length limit and every list a count
- * limit ({@link limits}); a request over a limit is answered 422 with the
+ * Every text field of a request is well-formed Unicode ({@link isWellFormed}),
+ * has a length limit, and every list a count limit ({@link limits}); a request over a limit is answered 422 with the
  * field named (`"article.tagList has at most 10 tags"`). Usernames and
  * e-mail addresses are normalized while decoding (see {@link Username},
  * {@link Email}); `limit` and `offset` are strict whole numbers.
@@ -33,6 +33,13 @@ export const limits = {
   tags: 10,
   tag: 32,
   comment: 5_000,
+  /**
+   * Most comments an article takes, deleted ones included (its thread is
+   * read whole by every comment list and every new comment).
+   */
+  commentsPerArticle: 1_000,
+  /** Most users one user follows (the feed merges their lists). */
+  follows: 1_000,
   /** Largest `limit` of a list request. */
   pageSize: 100,
   /** Largest `offset` of a list request. */
@@ -44,11 +51,26 @@ const normalized = (f: (s: string) => string) =>
 
 const maxLength = (n: number) => Schema.isMaxLength(n, { message: `is too long (at most ${n} characters)` })
 
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * Well-formed UTF-16: no lone surrogate (JSON's `"\ud800"` escape can carry
+ * one). Such text cannot be encoded (UTF-8, URI components, store tags and
+ * keys), so every text field refuses it.
+ *
+ * @category text
+ * @since 0.1.0
+ */
+export const isWellFormed = Schema.makeFilter((s: string) => !loneSurrogate.test(s), {
+  message: "must be well-formed Unicode text"
+})
+
 /** A required text: not blank, at most `max` characters. */
 const text = (max: number) =>
   Schema.String.check(
     Schema.makeFilter((s: string) => s.trim() !== "", { message: "can't be blank" }),
-    maxLength(max)
+    maxLength(max),
+    isWellFormed
   )
 
 /**
@@ -97,14 +119,16 @@ export const Email = Schema.String.pipe(Schema.decodeTo(
   Schema.String.check(
     Schema.isNonEmpty({ message: "can't be blank" }),
     maxLength(limits.email),
-    Schema.isPattern(/^[^\s@]+@[^\s@]+$/, { message: "is invalid" })
+    Schema.isPattern(/^[^\s@]+@[^\s@]+$/, { message: "is invalid" }),
+    isWellFormed
   ),
   normalized(canonicalEmail)
 ))
 
 const Password = Schema.String.check(
   Schema.isMinLength(limits.passwordMin, { message: `is too short (at least ${limits.passwordMin} characters)` }),
-  maxLength(limits.passwordMax)
+  maxLength(limits.passwordMax),
+  isWellFormed
 )
 
 /**
@@ -117,6 +141,7 @@ const Password = Schema.String.check(
 export const Image = Schema.NullOr(Schema.String).pipe(Schema.decodeTo(
   Schema.NullOr(Schema.String.check(
     maxLength(limits.image),
+    isWellFormed,
     Schema.makeFilter((s: string) => {
       try {
         const url = new URL(s)
@@ -170,8 +195,12 @@ export const NewUserRequest = Schema.Struct({
 /** @category users @since 0.1.0 */
 export const LoginRequest = Schema.Struct({
   user: Schema.Struct({
-    email: Schema.String.check(Schema.isNonEmpty({ message: "can't be blank" }), maxLength(limits.email)),
-    password: Schema.String.check(Schema.isNonEmpty({ message: "can't be blank" }), maxLength(limits.passwordMax))
+    email: Schema.String.check(Schema.isNonEmpty({ message: "can't be blank" }), maxLength(limits.email), isWellFormed),
+    password: Schema.String.check(
+      Schema.isNonEmpty({ message: "can't be blank" }),
+      maxLength(limits.passwordMax),
+      isWellFormed
+    )
   })
 })
 
@@ -181,7 +210,7 @@ export const UpdateUserRequest = Schema.Struct({
     email: Schema.optionalKey(Email),
     username: Schema.optionalKey(Username),
     password: Schema.optionalKey(Password),
-    bio: Schema.optionalKey(Schema.NullOr(Schema.String.check(maxLength(limits.bio)))),
+    bio: Schema.optionalKey(Schema.NullOr(Schema.String.check(maxLength(limits.bio), isWellFormed))),
     image: Schema.optionalKey(Image)
   })
 })

@@ -8,14 +8,16 @@
  */
 import { Layer } from "effect"
 import { EventStore } from "fairway/Dcb"
+import * as AutomationStoreFdb from "fairway/Fdb/AutomationStoreFdb"
 import * as EventStoreFdb from "fairway/Fdb/EventStoreFdb"
 import * as FdbDatabase from "fairway/Fdb/FdbDatabase"
 import * as ViewStoreFdb from "fairway/Fdb/ViewStoreFdb"
 import { HttpRouter } from "effect/http"
 import { App } from "fairway/Http"
-import { View, ViewStore } from "fairway/Module"
+import { Automation, AutomationStore, View, ViewStore } from "fairway/Module"
 import { app } from "./api.ts"
 import * as Auth from "./auth.ts"
+import { ReleaseFavoritesOfDeletedArticles } from "./automations/ReleaseFavoritesOfDeletedArticles.ts"
 import { ArticleIndex } from "./views/ArticleIndex.ts"
 import { ArticleCounts } from "./views/ArticleCounts.ts"
 
@@ -25,7 +27,7 @@ import { ArticleCounts } from "./views/ArticleCounts.ts"
  * @category layers
  * @since 0.1.0
  */
-export type Stores = EventStore.EventStore | ViewStore.ViewStore
+export type Stores = EventStore.EventStore | ViewStore.ViewStore | AutomationStore.AutomationStore
 
 /**
  * The in-memory stores.
@@ -33,7 +35,11 @@ export type Stores = EventStore.EventStore | ViewStore.ViewStore
  * @category layers
  * @since 0.1.0
  */
-export const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(EventStore.layerMemory, ViewStore.layerMemory)
+export const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(
+  EventStore.layerMemory,
+  ViewStore.layerMemory,
+  AutomationStore.layerMemory
+)
 
 /**
  * The FoundationDB stores over the simulator.
@@ -42,7 +48,9 @@ export const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(EventStore.layer
  * @since 0.1.0
  */
 export const simulatorStores = (seed = 1): Layer.Layer<Stores> =>
-  Layer.mergeAll(EventStoreFdb.layer(), ViewStoreFdb.layer()).pipe(Layer.provide(FdbDatabase.layerSimulated({ seed })))
+  Layer.mergeAll(EventStoreFdb.layer(), ViewStoreFdb.layer(), AutomationStoreFdb.layer()).pipe(
+    Layer.provide(FdbDatabase.layerSimulated({ seed }))
+  )
 
 /**
  * The FoundationDB stores on a cluster.
@@ -51,14 +59,15 @@ export const simulatorStores = (seed = 1): Layer.Layer<Stores> =>
  * @since 0.1.0
  */
 export const clusterStores = (clusterFile?: string) =>
-  Layer.mergeAll(EventStoreFdb.layer(), ViewStoreFdb.layer()).pipe(
+  Layer.mergeAll(EventStoreFdb.layer(), ViewStoreFdb.layer(), AutomationStoreFdb.layer()).pipe(
     Layer.provide(FdbDatabase.layer(clusterFile === undefined ? {} : { clusterFile }))
   )
 
 /**
  * The app's routes with everything they need but the stores and the JWT
- * service: CORS (browser front ends), the in-process idempotency store, and
- * the list views running in the background.
+ * service: CORS (browser front ends), the in-process idempotency store, the
+ * list views and the automation that releases the favorites of deleted
+ * articles running in the background.
  *
  * @category layers
  * @since 0.1.0
@@ -67,7 +76,8 @@ export const appLayer: Layer.Layer<never, never, Stores | Auth.Auth | HttpRouter
   app.layer,
   HttpRouter.cors({ allowedHeaders: ["authorization", "content-type", "idempotency-key"] }),
   View.layer(ArticleIndex),
-  View.layer(ArticleCounts)
+  View.layer(ArticleCounts),
+  Automation.layer(ReleaseFavoritesOfDeletedArticles)
 ).pipe(Layer.provide(App.layerDefaults))
 
 /**

@@ -43,6 +43,7 @@ import type * as AppendCondition from "./AppendCondition.ts"
 import type * as Event from "./Event.ts"
 import * as Fingerprint from "./internal/fingerprint.ts"
 import * as MemoryStore from "./internal/memoryStore.ts"
+import * as SyncRead from "./internal/syncRead.ts"
 import * as Query from "./Query.ts"
 import * as SequencePosition from "./SequencePosition.ts"
 
@@ -138,7 +139,9 @@ export class AppendConditionFailed extends Schema.TaggedError<AppendConditionFai
  * backend allows in one transaction (FoundationDB: a query item of three or
  * more tags whose tag pairs are all very common, see `docs/fdb-layout.md`).
  * Nothing was written. Narrow the condition's query, or tag the events so
- * that the item needs at most two tags.
+ * that the item needs at most two tags. The bound is shared by the append's
+ * conditions: `conditionIndex` names, among those whose checks it cut short,
+ * the one whose checks had read the most keys.
  *
  * @category errors
  * @since 0.1.0
@@ -271,8 +274,10 @@ export type ReadError = Query.InvalidQuery | InvalidReadOptions | StorageError
 export interface EventStoreShape {
   /**
    * Appends events atomically (all or none) and succeeds with the position of
-   * the last one. With a condition, fails with {@link AppendConditionFailed}
-   * when an event matching its query exists after its `after`.
+   * the last one. With conditions (`condition`, `conditions`), fails with
+   * {@link AppendConditionFailed} when an event matching one's query exists
+   * after that condition's `after` (on FoundationDB, with
+   * {@link ConditionTooBroad} when checking them would read past its bound).
    */
   readonly append: (
     events: ReadonlyArray<Event.NewEvent>,
@@ -638,9 +643,48 @@ const memoryReadChunk = 1024
  * @category constructors
  * @since 0.1.0
  */
-export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
+export const makeMemory: Effect.Effect<EventStoreShape> = Effect.suspend(() => makeMemoryWith())
+
+/**
+ * A check a backend makes of an append beyond the core's {@link validateAppend}
+ * (e.g. FoundationDB's transaction size as its client counts it): an error
+ * refuses the append, nothing written.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type AppendCheck = (
+  events: ReadonlyArray<Event.NewEvent>,
+  options: AppendOptions | undefined
+) => InvalidEvent | InvalidAppend | undefined
+
+/**
+ * Options of {@link makeMemoryWith}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface MemoryOptions {
+  /**
+   * Another backend's limits to enforce too, so that a test on memory fails
+   * the way production would (`Memory.layer` in `fairway/Layer` passes
+   * FoundationDB's: `EventStoreFdb.checkAppend`).
+   */
+  readonly checkAppend?: AppendCheck | undefined
+}
+
+/**
+ * Makes an in-memory event store that also enforces another backend's limits
+ * (see {@link MemoryOptions}).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<EventStoreShape> => Effect.sync(() => {
+  const checkAppend = memoryOptions?.checkAppend
   const state = MemoryStore.make()
   let changed = Deferred.makeUnsafe<void>()
+  // Stryker disable next-line BooleanLiteral: equivalent: `awaited` only saves allocating a signal per append
   let awaited = false
   const head: EventStoreShape["head"] = Effect.sync(() => {
     const n = MemoryStore.size(state)
@@ -660,7 +704,7 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
     }))
   const append: EventStoreShape["append"] = (events, options) =>
     Effect.suspend((): Effect.Effect<SequencePosition.SequencePosition, AppendError> => {
-      const error = validateAppend(events, options)
+      const error = validateAppend(events, options) ?? checkAppend?.(events, options)
       if (error !== undefined) return Effect.fail(error)
       const conditions = conditionsOf(options)
       const result = MemoryStore.append(state, events, conditions, options?.appendId, fingerprint)
@@ -669,6 +713,7 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
           // a new signal only when someone took the current one (no allocation per append otherwise)
           const previous = changed
           changed = Deferred.makeUnsafe<void>()
+          // Stryker disable next-line BooleanLiteral: equivalent: `awaited` only saves allocating a signal per append
           awaited = false
           Deferred.doneUnsafe(previous, Effect.void)
         }
@@ -692,7 +737,19 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
       awaited = true
       return Deferred.await(changed)
     })
-  return { append, read, head, subscribe: makeSubscribe({ read, head, awaitHeadAfter }) }
+  const shape: EventStoreShape = { append, read, head, subscribe: makeSubscribe({ read, head, awaitHeadAfter }) }
+  // decision reads fold this snapshot without a Stream (`DecisionModel.read`)
+  return SyncRead.attach(shape, (query, after) => {
+    const options = after === undefined ? undefined : { after }
+    const error = validateRead(query, options)
+    if (error !== undefined) return error
+    const cursor = new MemoryStore.Cursor(state, query, options)
+    const events = cursor.nextChunk(memoryReadChunk)
+    for (let chunk = cursor.nextChunk(memoryReadChunk); chunk.length > 0; chunk = cursor.nextChunk(memoryReadChunk)) {
+      for (const event of chunk) events.push(event)
+    }
+    return events
+  })
 })
 
 /**
@@ -703,3 +760,13 @@ export const makeMemory: Effect.Effect<EventStoreShape> = Effect.sync(() => {
  * @since 0.1.0
  */
 export const layerMemory: Layer.Layer<EventStore> = Layer.effect(EventStore, makeMemory)
+
+/**
+ * The in-memory {@link EventStore}, enforcing another backend's limits too
+ * (see {@link MemoryOptions}).
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<EventStore> =>
+  Layer.effect(EventStore, makeMemoryWith(options))

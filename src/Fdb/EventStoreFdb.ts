@@ -8,12 +8,14 @@
  * - **Indexes** (see `KeyLayout`): by type, by every subset of 1 or 2 tags,
  *   and by type with those subsets, so a query item with at most two tags is
  *   one exact key range.
- * - **The append condition** is checked with non-snapshot reads of exactly
- *   those ranges (after the condition's `after`): a concurrent append of an
- *   event matching the condition writes a key into a range this transaction
- *   read, so one of the two fails with `not_committed`, retries, and
- *   re-evaluates the condition. An append whose events cannot match writes
- *   nowhere we read: no conflict.
+ * - **The append conditions** (one or several, each after its own `after`)
+ *   are checked with non-snapshot reads of exactly those ranges, all issued
+ *   at once; an item of three or more tags is checked by a join of its
+ *   tag-pair ranges, keys only, bounded by `conditionScanLimit`
+ *   (`internal/conditions.ts`). A concurrent append of an event matching a
+ *   condition writes a key into a range this transaction read, so one of the
+ *   two fails with `not_committed`, retries, and re-evaluates the conditions.
+ *   An append whose events cannot match writes nowhere we read: no conflict.
  * - **Exactly once**: every append writes a marker key in its transaction
  *   (the caller's `appendId`, or a generated one) and reads it first; a retry
  *   after `commit_unknown_result` finds it and returns the first position.
@@ -61,16 +63,17 @@ import * as Tuple from "./Tuple.ts"
 export interface Options {
   /** The store's prefix: bytes, or a name `s` for the tuple `("fairway", s)` (default `("fairway", "default")`). */
   readonly prefix?: Uint8Array | string | undefined
-  /** Keys read per index range per page (default 1,000): each page is one transaction. */
+  /** Keys read per index range per page (an integer, default 1,000, below one read as one): each page is one transaction. */
   readonly pageSize?: number | undefined
   /** Retries of one transaction before a `StorageError` (default 100). */
   readonly retryLimit?: number | undefined
   /** Timeout of one transaction in milliseconds (default: none). */
   readonly transactionTimeoutMillis?: number | undefined
   /**
-   * Most index keys the conditions of one append may read (default
-   * {@link defaultConditionScanLimit}); past it the append fails with
-   * `ConditionTooBroad`, nothing written.
+   * Most index keys the joins of the conditions of one append may read
+   * (items of three or more tags; a non-negative integer, default
+   * {@link defaultConditionScanLimit});
+   * past it the append fails with `ConditionTooBroad`, nothing written.
    */
   readonly conditionScanLimit?: number | undefined
 }
@@ -98,6 +101,15 @@ export const defaultConditionScanLimit = 100_000
  * @since 0.1.0
  */
 export const maxAppendTransactionBytes = FdbError.fdbLimits.maxTransactionBytes
+
+/**
+ * Bytes of events one page of `read(Query.all())` reads in its transaction
+ * (besides the `pageSize` bound): a page stops after the event that reaches it.
+ *
+ * @category limits
+ * @since 0.1.0
+ */
+export const logPageBytes = 1_000_000
 
 /** Most markers of earlier appends one append clears. */
 const markersClearedPerAppend = 100
@@ -230,6 +242,24 @@ const prepare = (
 }
 
 /**
+ * FoundationDB's limits on an append (value and key sizes, events per
+ * append, the transaction's bytes as its client counts them) as a check for
+ * another backend: `EventStore.layerMemoryWith({ checkAppend: EventStoreFdb.checkAppend() })`
+ * refuses exactly the appends this store would refuse for their size (with
+ * the same prefix).
+ *
+ * @category limits
+ * @since 0.1.0
+ */
+export const checkAppend = (options?: { readonly prefix?: Uint8Array | string | undefined }): EventStore.AppendCheck => {
+  const layout = KeyLayout.make(options?.prefix)
+  return (events, appendOptions) => {
+    const prepared = prepare(layout, events, appendOptions)
+    return prepared instanceof EventStore.InvalidEvent || prepared instanceof EventStore.InvalidAppend ? prepared : undefined
+  }
+}
+
+/**
  * The bytes of an append besides its events and index keys, as an upper
  * bound: the head and the marker (versionstamped values, with their write
  * conflict ranges), the marker's read, the clears of earlier markers, and
@@ -267,6 +297,14 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
   Effect.gen(function* () {
     const db = yield* FdbDatabase.FdbDatabase
     const layout = KeyLayout.make(options?.prefix)
+    // a page is full when it holds exactly `pageSize` keys: a fraction would end every read after one page
+    if (options?.pageSize !== undefined && !Number.isSafeInteger(options.pageSize)) {
+      return yield* Effect.die(new RangeError(`pageSize must be an integer, got ${options.pageSize}`))
+    }
+    const scanLimit = options?.conditionScanLimit
+    if (scanLimit !== undefined && !(Number.isSafeInteger(scanLimit) && scanLimit >= 0)) {
+      return yield* Effect.die(new RangeError(`conditionScanLimit must be a non-negative integer, got ${scanLimit}`))
+    }
     const pageSize = Math.max(1, options?.pageSize ?? 1000)
     const tnOptions: FdbDatabase.TransactionOptions = {
       retryLimit: options?.retryLimit ?? 100,
@@ -275,7 +313,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     const instance = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
     let markerCounter = 0
     /** Markers of completed appends without id, cleared by later appends (blind clears: no conflict). */
-    let doneMarkers: Array<Uint8Array> = []
+    const doneMarkers: Array<Uint8Array> = []
 
     // --- head ---------------------------------------------------------------------
     const readHead = (tn: FdbDatabase.Transaction) =>
@@ -304,7 +342,8 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         const markerKey = appendId !== undefined
           ? layout.appendId(appendId)
           : layout.appendMarker(`${instance}-${(markerCounter++).toString(36)}`)
-        const toClear = doneMarkers.slice(0, markersClearedPerAppend)
+        // claimed by this append (concurrent appends clear disjoint markers); handed back unless it succeeds
+        const toClear = doneMarkers.splice(0, markersClearedPerAppend)
         const last = events.length - 1
         const body = (tn: FdbDatabase.Transaction) =>
           Effect.gen(function* () {
@@ -328,8 +367,9 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
                 return yield* Effect.fail(
                   new EventStore.ConditionTooBroad({
                     conditionIndex: outcome.index,
-                    reason: `checking it read more than ${conditionOptions.maxKeys} index keys (the conditionScanLimit ` +
-                      `of this store): an item of three or more tags whose tag pairs are all common; narrow it`
+                    reason: `checking the append's conditions read more than ${conditionOptions.maxKeys} index keys ` +
+                      `(the conditionScanLimit of this store), ${outcome.keys} of them for this one: an item of ` +
+                      `three or more tags whose tag pairs are all common; narrow it`
                   })
                 )
               }
@@ -359,7 +399,6 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
           ),
           Effect.tap(() =>
             Effect.sync(() => {
-              if (toClear.length > 0) doneMarkers = doneMarkers.filter((k) => !toClear.includes(k))
               if (appendId === undefined) doneMarkers.push(markerKey)
             })
           ),
@@ -367,7 +406,9 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
           // marker: a later append clears it, as for a completed one (clearing an absent key is harmless)
           Effect.onExit((exit) =>
             Effect.sync(() => {
-              if (appendId !== undefined || exit._tag === "Success") return
+              if (exit._tag === "Success") return
+              doneMarkers.push(...toClear)
+              if (appendId !== undefined) return
               const maybe = Exit.hasInterrupts(exit) ||
                 exit.cause.reasons.some((r) => r._tag === "Fail" && FdbError.isFdbError(r.error) && FdbError.isOutcomeUnknown(r.error))
               if (maybe) doneMarkers.push(markerKey)
@@ -399,9 +440,19 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
           const found = new Map<bigint, Uint8Array | undefined>()
           for (const source of sources) {
             const [begin, end] = KeyLayout.bounds(source.range, cursor.after, cursor.before)
-            const rows = yield* tn.getRange(begin, end, { limit: size, reverse: backwards, snapshot: true })
-            for (const row of rows) found.set(KeyLayout.positionFromBytes(row.key), isLog ? row.value : undefined)
-            if (rows.length === size) {
+            // the log's values come with its keys: its pages are bounded by bytes too
+            const rows = yield* tn.getRange(begin, end, {
+              limit: size,
+              reverse: backwards,
+              snapshot: true,
+              ...(isLog ? { maxBytes: logPageBytes } : {})
+            })
+            let bytes = 0
+            for (const row of rows) {
+              found.set(KeyLayout.positionFromBytes(row.key), isLog ? row.value : undefined)
+              bytes += row.key.length + row.value.length
+            }
+            if (rows.length === size || (isLog && bytes >= logPageBytes)) {
               const last = KeyLayout.positionFromBytes(rows[rows.length - 1]!.key)
               if (bound === undefined || (backwards ? last > bound : last < bound)) bound = last
             }

@@ -86,6 +86,11 @@ export interface RangeOptions extends ReadOptions {
   readonly limit?: number | undefined
   /** Descending key order; with a limit, the last keys of the range. */
   readonly reverse?: boolean | undefined
+  /**
+   * Stop after the pair that brings the bytes returned (keys and values) to at least this many (absent
+   * or 0: no cap). Like `limit`, a read stopped by it conflicts only up to the last key returned.
+   */
+  readonly maxBytes?: number | undefined
 }
 
 /**
@@ -179,9 +184,13 @@ export interface TransactionOptions {
 export interface FdbDatabaseShape {
   /**
    * Runs `body` in a transaction and commits it, retrying the whole body on
-   * retryable FoundationDB errors (the `doTn` loop). Failures of the body
-   * other than {@link FdbError.FdbError} abort the transaction (nothing is
-   * written) and are returned as they are.
+   * retryable FoundationDB errors (the `doTn` loop; `body` is called once per
+   * attempt). Failures of the body other than {@link FdbError.FdbError} abort
+   * the transaction (nothing is written by that attempt) and are returned as
+   * they are. Once an attempt ended in `commit_unknown_result` (or a timeout
+   * or cancellation cut a commit off in flight), the loop's final
+   * `FdbError`, whatever its code, has `unknownResult: true`: an earlier
+   * commit may have been applied.
    */
   readonly transact: <A, E, R>(
     body: (tn: Transaction) => Effect.Effect<A, E, R>,
@@ -242,6 +251,11 @@ export interface BindingTransaction {
     end: Buffer,
     options?: { limit?: number; reverse?: boolean }
   ): Promise<Array<[Buffer, Buffer]>>
+  getRangeBatch(
+    start: Buffer,
+    end: Buffer,
+    options?: { limit?: number; reverse?: boolean }
+  ): AsyncGenerator<Array<[Buffer, Buffer]>, void, unknown>
   set(key: Buffer, value: Buffer): void
   clear(key: Buffer): void
   clearRange(start: Buffer, end: Buffer): void
@@ -303,7 +317,22 @@ const wrapTransaction = (raw: BindingTransaction): Transaction => {
         const opts: { limit?: number; reverse?: boolean } = {}
         if (options?.limit !== undefined && options.limit > 0) opts.limit = options.limit
         if (options?.reverse === true) opts.reverse = true
-        return (options?.snapshot ? snap : raw).getRangeAll(toBuffer(begin), toBuffer(end), opts)
+        const tn = options?.snapshot ? snap : raw
+        const maxBytes = options?.maxBytes
+        if (maxBytes === undefined || maxBytes <= 0) return tn.getRangeAll(toBuffer(begin), toBuffer(end), opts)
+        // batch by batch, stopping once the bytes reach the cap
+        return (async () => {
+          const out: Array<[Buffer, Buffer]> = []
+          let bytes = 0
+          for await (const batch of tn.getRangeBatch(toBuffer(begin), toBuffer(end), opts)) {
+            for (const pair of batch) {
+              out.push(pair)
+              bytes += pair[0].length + pair[1].length
+              if (bytes >= maxBytes || (opts.limit !== undefined && out.length >= opts.limit)) return out
+            }
+          }
+          return out
+        })()
       }).pipe(Effect.map((pairs) => pairs.map(([key, value]) => ({ key: copy(key), value: copy(value) })))),
     set: (key, value) => sync(() => raw.set(toBuffer(key), toBuffer(value))),
     clear: (key) => sync(() => raw.clear(toBuffer(key))),

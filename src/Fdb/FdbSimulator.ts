@@ -16,9 +16,18 @@
  *   and 2 bytes of batch order; versionstamped keys are unreadable in their
  *   own transaction (1036);
  * - limits: keys 10,000 bytes (2102), values 100,000 bytes (2103),
- *   transactions 10,000,000 bytes (2101), read version age 5 s (1007, on the
- *   Effect `Clock`, so `TestClock` controls it), the `timeoutMillis` option
- *   (1031) and the `retryLimit` option;
+ *   transactions 10,000,000 bytes counted as FoundationDB's client counts them
+ *   (2101, see `TransactionSize`), keys at or above `\xff` (2004), inverted
+ *   ranges (2005), read version age 5 s (1007, on the Effect `Clock`, so
+ *   `TestClock` controls it, plus virtual time), the `timeoutMillis` option
+ *   (1031) and the `retryLimit` option; a read-only transaction commits as a
+ *   no-op, however old;
+ * - costs ({@link CostProfile}): virtual time per get-read-version, read (per
+ *   round trip, key and byte) and commit, with seeded jitter, and `onError`
+ *   backoff; `"realistic"` uses FoundationDB's published latencies;
+ * - unknown outcomes that persist: once an attempt ended in 1021 (or a
+ *   timeout or an interruption landed while its commit was in flight), the
+ *   loop's final error carries `unknownResult`;
  * - faults drawn from a seeded generator: injected `not_committed`,
  *   `commit_unknown_result` (1021: applied, not applied, or still in flight —
  *   landing just before the next commit of any transaction, if it still
@@ -26,7 +35,10 @@
  *   (scheduler yields that reorder concurrent transactions); the same seed and
  *   the same program replay the same run;
  * - watches, fired when the key's value differs from the value the watching
- *   transaction saw;
+ *   transaction saw; at most 10,000 outstanding (past it, `too_many_watches`
+ *   1032, as the client's default `max_watches`); a commit interrupted in
+ *   flight lands later only if the client would have sent it (it wrote, and
+ *   within the size limit);
  * - the `doTn` retry loop (retry on retryable codes, body re-run from scratch).
  *
  * Every read and commit yields to the scheduler once, like a network round
@@ -212,6 +224,8 @@ export interface Stats {
   readonly delays: number
   /** Transactions (`transact` calls) finished, committed or failed. */
   readonly transactions: number
+  /** Mutations (sets, clears, versionstamped keys and values) of the commits applied. */
+  readonly mutations: number
   /** Virtual milliseconds those transactions took, retries and backoff included (see {@link CostProfile}). */
   readonly virtualMillis: number
 }
@@ -419,6 +433,12 @@ const overlaps = (r: readonly [string, string], b: string, e: string): boolean =
 const truncate = (bytes: Uint8Array): Uint8Array =>
   bytes.length > FdbError.fdbLimits.maxKeyBytes + 1 ? bytes.subarray(0, FdbError.fdbLimits.maxKeyBytes + 1) : bytes
 
+/**
+ * Most watches outstanding on one database (the client's `max_watches` database option, default 10,000):
+ * past it a watch fails with `too_many_watches` (1032).
+ */
+const maxOutstandingWatches = 10_000
+
 /** The first key of the system keyspace: normal keys are below it. */
 const SYSTEM = "\xff"
 
@@ -519,6 +539,8 @@ export const make = (options?: SimulatorOptions): {
   const history = new Map<string, Array<Entry>>()
   let commitLog: Array<CommitRecord> = []
   const watchers = new Map<string, Array<Watcher>>()
+  /** Watches registered and not yet fired or cancelled (bounded by {@link maxOutstandingWatches}). */
+  let outstandingWatches = 0
   const active = new Set<Attempt>()
   const zero: Stats = {
     commits: 0,
@@ -531,6 +553,7 @@ export const make = (options?: SimulatorOptions): {
     retries: 0,
     delays: 0,
     transactions: 0,
+    mutations: 0,
     virtualMillis: 0
   }
   let stats: { -readonly [K in keyof Stats]: Stats[K] } = { ...zero }
@@ -568,6 +591,7 @@ export const make = (options?: SimulatorOptions): {
         Deferred.doneUnsafe(w.deferred, Effect.void)
         return false
       })
+      outstandingWatches -= ws.length - keep.length
       if (keep.length === 0) watchers.delete(key)
       else watchers.set(key, keep)
     }
@@ -635,7 +659,10 @@ export const make = (options?: SimulatorOptions): {
         return Effect.andThen(
           pause,
           Effect.suspend(() => {
-            const start = attempt.readVersion === undefined ? issuedAt + draw(costs.getReadVersion) : issuedAt
+            // no read starts before the read version is known
+            const start = attempt.readVersion === undefined
+              ? issuedAt + draw(costs.getReadVersion)
+              : Math.max(issuedAt, attempt.readVersionClock)
             return Effect.flatMap(alive(start), ([rv, now]) => {
               const r = f(rv)
               if (r instanceof FdbError.FdbError) return Effect.fail(r)
@@ -712,6 +739,9 @@ export const make = (options?: SimulatorOptions): {
           if (begin >= end) return []
           if (isUnreadable(begin, end)) return FdbError.make(FdbError.codes.accessed_unreadable)
           const limit = options?.limit !== undefined && options.limit > 0 ? options.limit : Infinity
+          const maxBytes = options?.maxBytes !== undefined && options.maxBytes > 0 ? options.maxBytes : Infinity
+          let bytes = 0
+          let stopped = false
           const reverse = options?.reverse === true
           // merge stored keys with this transaction's writes
           const local = [...attempt.writes.keys()].filter((k) => begin <= k && k < end).sort()
@@ -735,10 +765,18 @@ export const make = (options?: SimulatorOptions): {
             }
             const l = localValue(key)
             const value = l.found ? l.value : valueAt(key, rv)
-            if (value !== undefined) out.push({ key: toBytes(key), value })
+            if (value !== undefined) {
+              out.push({ key: toBytes(key), value })
+              bytes += key.length + value.length
+              if (bytes >= maxBytes) {
+                stopped = true
+                break
+              }
+            }
           }
+          if (out.length >= limit) stopped = true
           if (options?.snapshot !== true) {
-            if (out.length >= limit && out.length > 0) {
+            if (stopped && out.length > 0) {
               const last = toStr(out[out.length - 1]!.key)
               attempt.readConflicts.push(reverse ? [last, end] : [begin, after(last)])
             } else attempt.readConflicts.push([begin, end])
@@ -840,6 +878,7 @@ export const make = (options?: SimulatorOptions): {
               const ws = watchers.get(key)
               if (ws !== undefined) {
                 const keep = ws.filter((w) => w.deferred !== deferred)
+                outstandingWatches -= ws.length - keep.length
                 if (keep.length === 0) watchers.delete(key)
                 else watchers.set(key, keep)
               }
@@ -904,6 +943,7 @@ export const make = (options?: SimulatorOptions): {
     }
     commitLog.push({ version: at, points, ranges })
     stats.commits++
+    stats.mutations += attempt.mutations.length
     return stamp
   }
 
@@ -920,6 +960,11 @@ export const make = (options?: SimulatorOptions): {
         Deferred.doneUnsafe(w.deferred, Effect.void)
         continue
       }
+      if (outstandingWatches >= maxOutstandingWatches) {
+        Deferred.doneUnsafe(w.deferred, fail(FdbError.codes.too_many_watches, "too many outstanding watches"))
+        continue
+      }
+      outstandingWatches++
       const ws = watchers.get(w.key) ?? []
       ws.push({ key: w.key, value: current, deferred: w.deferred })
       watchers.set(w.key, ws)
@@ -1088,8 +1133,12 @@ export const make = (options?: SimulatorOptions): {
             Effect.sync(() => {
               timer.before += attempt.clock
               if (exit._tag === "Failure" && !attempt.done) {
-                if (attempt.committing && Exit.hasInterrupts(exit)) {
+                if (
+                  attempt.committing && Exit.hasInterrupts(exit) && attempt.mutations.length > 0 &&
+                  commitSize(attempt) <= FdbError.fdbLimits.maxTransactionBytes
+                ) {
                   // interrupted while the commit was in flight: it lands (or not) like an unknown result
+                  // (only a commit the client sends: a read-only one sends nothing, one over 10 MB is refused first)
                   unknown = true
                   stats.unknownResultDeferred++
                   attempt.done = true

@@ -74,7 +74,9 @@ export const positionToBytes = (position: bigint): Uint8Array => {
   const n = Number(position)
   let p = typeof position === "bigint" ? position : Number.isFinite(n) ? BigInt(Math.floor(n)) : -1n
   // beyond 96 bits: after every possible versionstamp; negative: before every one
+  // Stryker disable next-line EqualityOperator: equivalent: the largest position is 12 bytes of 0xff either way
   if (p >= MAX_POSITION) return out.fill(0xff)
+  // Stryker disable next-line EqualityOperator: equivalent: position 0 is 12 zero bytes either way
   if (p < 0n) return out
   for (let i = stampLength - 1; i >= 0; i--) {
     out[i] = Number(p & 0xffn)
@@ -313,6 +315,7 @@ export const sources = (layout: KeyLayout, query: Query.Query): Array<Source> =>
   const out: Array<Source> = []
   const seen = new Set<string>()
   const push = (source: Source) => {
+    // Stryker disable next-line StringLiteral: equivalent: with one suffix emptied, exact and filtered ids still differ
     const id = String.fromCharCode(...source.range.prefix) + (source.exact ? "!" : "?")
     if (seen.has(id)) return
     seen.add(id)

@@ -66,6 +66,15 @@ const mapFdbError = FdbError.catchAsStorageError("view store")
  */
 export const listPageSize = 500
 
+/**
+ * The bytes of states one transaction of `list` reads: a page stops after the
+ * state that reaches it, and the list continues in the next transaction.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const listPageBytes = 1_000_000
+
 const DeadLetterJson = Schema.fromJsonString(Schema.toCodecJson(ViewStore.DeadLetter))
 const encodeDeadLetter = Schema.encodeSync(DeadLetterJson)
 const decodeDeadLetter = Schema.decodeUnknownSync(DeadLetterJson)
@@ -196,7 +205,10 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
           )
         }),
       get: (view, version, key) =>
-        transact((tn) => Effect.map(tn.get(stateKey(view, version, key), { snapshot: true }), Option.fromNullishOr)),
+        // a key with a lone surrogate is never stored (it would read the key its UTF-8 form spells, U+FFFD)
+        !KeyRange.isWellFormed(key)
+          ? Effect.succeed(Option.none())
+          : transact((tn) => Effect.map(tn.get(stateKey(view, version, key), { snapshot: true }), Option.fromNullishOr)),
       list: (view, version, listOptions) =>
         Effect.gen(function* () {
           const invalid = KeyRange.invalidRange(listOptions)
@@ -219,9 +231,17 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
             const pageLimit = Math.min(listPageSize, limit - out.length)
             const from = begin
             const to = end
-            const rows = yield* transact((tn) => tn.getRange(from, to, { snapshot: true, limit: pageLimit, reverse: backwards }))
-            for (const row of rows) out.push([String(Tuple.unpack(row.key.subarray(space.length))[0]), row.value])
-            if (rows.length < pageLimit) break
+            const rows = yield* transact((tn) =>
+              tn.getRange(from, to, { snapshot: true, limit: pageLimit, reverse: backwards, maxBytes: listPageBytes })
+            )
+            let bytes = 0
+            for (const row of rows) {
+              out.push([String(Tuple.unpack(row.key.subarray(space.length))[0]), row.value])
+              bytes += row.key.length + row.value.length
+            }
+            // a page ends the list when neither its count nor its bytes cut it short
+            if (rows.length < pageLimit && bytes < listPageBytes) break
+            if (rows.length === 0) break
             const last = rows[rows.length - 1]!.key
             if (backwards) end = last
             else begin = Tuple.keyAfter(last)
@@ -239,16 +259,34 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
           })
         ),
       deadLetters: (view, version) =>
-        transact((tn) => {
-          const [begin, end] = Tuple.range(Tuple.concat(deadLetterSpace(view), Tuple.pack([version])))
-          return tn.getRange(begin, end, { snapshot: true })
-        }).pipe(Effect.map((rows) => rows.map((row) => decodeDeadLetter(decoder.decode(row.value))))),
+        Effect.gen(function* () {
+          // page by page, one transaction each (bounded by count and bytes, as `list`)
+          let [begin] = Tuple.range(Tuple.concat(deadLetterSpace(view), Tuple.pack([version])))
+          const [, end] = Tuple.range(Tuple.concat(deadLetterSpace(view), Tuple.pack([version])))
+          const out: Array<ViewStore.DeadLetter> = []
+          for (;;) {
+            const from = begin
+            const rows = yield* transact((tn) =>
+              tn.getRange(from, end, { snapshot: true, limit: listPageSize, maxBytes: listPageBytes })
+            )
+            let bytes = 0
+            for (const row of rows) {
+              out.push(decodeDeadLetter(decoder.decode(row.value)))
+              bytes += row.key.length + row.value.length
+            }
+            if (rows.length === 0 || (rows.length < listPageSize && bytes < listPageBytes)) return out
+            begin = Tuple.keyAfter(rows[rows.length - 1]!.key)
+          }
+        }),
       putDeadLetter: (version, letter) =>
         Effect.suspend((): Effect.Effect<void, ViewStore.InvalidViewKey | StorageError> => {
           const error = ViewStore.validate(letter.view, version)
           if (error !== undefined) return Effect.fail(error)
+          const key = deadLetterKey(letter.view, version, letter.position)
+          // only while parked (a non-snapshot read: a concurrent retry removing the letter makes one transaction retry)
           return transact((tn) =>
-            tn.set(deadLetterKey(letter.view, version, letter.position), encoder.encode(encodeDeadLetter(ViewStore.bounded(letter))))
+            Effect.flatMap(tn.get(key), (parked) =>
+              parked === undefined ? Effect.void : tn.set(key, encoder.encode(encodeDeadLetter(ViewStore.bounded(letter)))))
           )
         }),
       retryDeadLetter: (view, version, retry) =>
@@ -263,13 +301,16 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
               if ((yield* tn.get(letterKey)) === undefined) return false
               const current = yield* readStates(tn, view, version, retry.keys)
               const next = retry.update(current)
+              // besides its states, a retry reads the active version and the letter, and clears the letter
+              const fixed = TransactionSize.pointRead(activeKey(view).length) +
+                TransactionSize.pointRead(letterKey.length) + TransactionSize.clear(letterKey.length)
               const tooLarge = ViewStore.checkCommit(
                 view,
                 version,
                 retry.keys,
                 next,
                 (key) => stateKey(view, version, key).length,
-                fixedCommitBytes(view, version, [])
+                fixed
               )
               if (tooLarge !== undefined) return yield* Effect.fail(tooLarge)
               yield* writeStates(tn, view, version, next)

@@ -19,6 +19,8 @@ export * as FdbSimulator from "./FdbSimulator.ts"
 /** @since 0.1.0 */
 export * as KeyLayout from "./KeyLayout.ts"
 /** @since 0.1.0 */
+export * as TransactionSize from "./TransactionSize.ts"
+/** @since 0.1.0 */
 export * as Tuple from "./Tuple.ts"
 /** @since 0.1.0 */
 export * as ViewStoreFdb from "./ViewStoreFdb.ts"

@@ -38,9 +38,11 @@ import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpApiClient from "effect/http-api/HttpApiClient"
 import type * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
 import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { createServer } from "node:http"
 import * as ErrorHandling from "./ErrorHandling.ts"
 import * as Idempotency from "./Idempotency.ts"
+import * as RouteMatch from "./internal/routeMatch.ts"
 import * as RequestGuard from "./RequestGuard.ts"
 import * as RequestLog from "./RequestLog.ts"
 import type * as Route from "./Route.ts"
@@ -90,14 +92,24 @@ export interface MakeOptions {
   readonly prefix?: `/${string}` | undefined
   /** Where the OpenAPI document is served (default `/openapi.json`). */
   readonly openapiPath?: `/${string}` | undefined
+  /**
+   * What the OpenAPI document says of the API (default: the app's id as its
+   * title, version `0.1.0`).
+   */
+  readonly openapi?: {
+    readonly title: string
+    readonly version: string
+    readonly description?: string | undefined
+  } | undefined
   /** How problems become responses (default {@link ErrorHandling.renderDefault}). */
   readonly render?: ErrorHandling.Render | undefined
   /** The request body limit of every route without its own, in bytes (default 1 MB): larger bodies answer 413. */
   readonly maxBodyBytes?: number | undefined
   /**
    * How a request's caller is identified, to scope `Idempotency-Key`s
-   * (stored responses and the commands' keys) to it. Default: the SHA-256
-   * digest of the `Authorization` header (`anonymous` without one); see
+   * (stored responses and the commands' keys) to it, for every route without
+   * its own (`Route.withPrincipal`). Default: the SHA-256 digest of the
+   * `Authorization` and `Cookie` headers (`anonymous` without either); see
    * {@link Idempotency.Principal}.
    */
   readonly principal?: Idempotency.PrincipalOf | undefined
@@ -125,9 +137,15 @@ export const make = <const Id extends string, const Routes extends ReadonlyArray
     ...(routes.map((r) => r.endpoint) as unknown as [HttpApiEndpoint.Top])
   )
   if (options?.prefix !== undefined) group = (group as any).prefix(options.prefix)
-  const api = (HttpApi.make(id).add(group as any) as any)
+  let annotated = (HttpApi.make(id).add(group as any) as any)
     .middleware(ErrorHandling.ErrorHandling)
-    .annotate(HttpApi.ParseOptions, { errors: "all" }) as Api<Id, Routes>
+    .annotate(HttpApi.ParseOptions, { errors: "all" })
+    .annotate(OpenApi.Title, options?.openapi?.title ?? id)
+    .annotate(OpenApi.Version, options?.openapi?.version ?? "0.1.0")
+  if (options?.openapi?.description !== undefined) {
+    annotated = annotated.annotate(OpenApi.Description, options.openapi.description)
+  }
+  const api = annotated as Api<Id, Routes>
   const handlers = HttpApiBuilder.group(api as any, id as never, (h: any) => {
     let acc = h
     for (const r of routes) acc = acc.handle((r.endpoint as HttpApiEndpoint.Constraint).identifier, r.handler)
@@ -137,21 +155,29 @@ export const make = <const Id extends string, const Routes extends ReadonlyArray
   if (maxBodyBytes !== undefined && (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)) {
     throw new RangeError(`App.make: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`)
   }
-  const guard = RequestGuard.wrap({
-    maxBodyBytes,
-    render: options?.render,
-    routes: routes.flatMap((r) => {
-      const endpoint = r.endpoint as HttpApiEndpoint.Top
-      return r.maxBodyBytes === undefined
-        ? []
-        : [{ method: endpoint.method, path: `${options?.prefix ?? ""}${endpoint.path}`, maxBodyBytes: r.maxBodyBytes }]
-    })
+  // every route, with its own settings: requests are matched to them as the router matches them (see RouteMatch)
+  const routeSettings = routes.map((r) => {
+    const endpoint = r.endpoint as HttpApiEndpoint.Top
+    return { method: endpoint.method, path: `${options?.prefix ?? ""}${endpoint.path}`, route: r }
   })
   // one global middleware, in a fixed order: the log line around the guard (body limit, 404, 415) around idempotency
   const middleware = HttpRouter.middleware(
     Effect.gen(function*() {
+      const routerConfig = yield* HttpRouter.RouterConfig
+      const guard = RequestGuard.wrap({
+        maxBodyBytes,
+        render: options?.render,
+        routerConfig,
+        routes: routeSettings.map(({ method, path, route }) => ({ method, path, maxBodyBytes: route.maxBodyBytes }))
+      })
+      const routePrincipal = RouteMatch.make(
+        routeSettings.map(({ method, path, route }) => ({ method, path, value: route.principal })),
+        routerConfig
+      )
       const store = yield* Idempotency.IdempotencyStore
-      const idempotent = Idempotency.wrap(store, options?.principal ?? (yield* Idempotency.Principal))
+      const appPrincipal = options?.principal ?? (yield* Idempotency.Principal)
+      const idempotent = Idempotency.wrap(store, (request) =>
+        (routePrincipal(request.method, request.url) ?? appPrincipal)(request))
       return <E, R>(httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
         RequestLog.wrap(guard(idempotent(httpEffect)))
     }),

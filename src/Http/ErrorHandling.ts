@@ -15,7 +15,7 @@
  * | a body over the route's limit (`PayloadTooLarge`) | 413, before the body is read when `Content-Length` says so |
  * | an event over the store's limits (`InvalidEvent`, `InvalidAppend`) | 413 when too large, else 422, naming the problem |
  * | `AppendConditionFailed` (after the command's retries) | 409 |
- * | `Overloaded` | 503 with `Retry-After` |
+ * | `Overloaded`, `BoundaryOverloaded` (admission control) | 503 with `Retry-After` |
  * | an unknown route (`NotFound`) | 404, logged at info |
  * | an unsupported `Content-Type` (`UnsupportedMediaType`) | 415 |
  * | anything else, defects included | 500, `{ _tag: "InternalServerError" }`, cause logged |
@@ -153,15 +153,26 @@ const retryAfterOf = (error: unknown): number => {
 const domainErrors = new WeakSet<object>()
 
 /**
+ * The failures of storage, never domain errors even when a decision fails
+ * with them (a decision that reads a store during an outage): they stay
+ * server errors, so a retry runs again instead of replaying a 400.
+ */
+const storageTags: ReadonlySet<string> = new Set(["StorageError", "FdbError", "FdbUnavailable"])
+
+/**
  * Marks an error as a domain error (a command's decision failed with it):
  * without a declared status it answers 400 instead of 500. `Route.command`
- * marks its command's decision failures.
+ * marks its command's decision failures. A storage failure
+ * (`StorageError`) is never marked: it answers 500.
  *
  * @category classification
  * @since 0.1.0
  */
 export const markDomainError = (error: unknown): void => {
-  if (typeof error === "object" && error !== null) domainErrors.add(error)
+  if (typeof error !== "object" || error === null) return
+  const tag = (error as { readonly _tag?: unknown })._tag
+  if (typeof tag === "string" && storageTags.has(tag)) return
+  domainErrors.add(error)
 }
 
 /**
@@ -242,7 +253,7 @@ export const classify = (cause: Cause.Cause<unknown>, endpoint?: HttpApiEndpoint
     if (conflictTags.has(error._tag)) {
       return { _tag: "Conflict", message: "the request conflicted with concurrent changes; retry it" }
     }
-    if (error._tag === "Overloaded") return { _tag: "Overloaded", retryAfterSeconds: retryAfterOf(error) }
+    if (error._tag === "Overloaded" || error._tag === "BoundaryOverloaded") return { _tag: "Overloaded", retryAfterSeconds: retryAfterOf(error) }
     if (validationTags.has(error._tag)) {
       const issue = findSchemaIssue(error)
       if (issue !== undefined) return { _tag: "Validation", issues: issuesOf(issue) }

@@ -7,8 +7,9 @@
  * characters; a longer key is a 400). What is guaranteed:
  *
  * - **Scoped to the caller.** A response is stored under the request's
- *   *principal* (derived by the app, by default the SHA-256 digest of the
- *   `Authorization` header; see {@link Principal}), method, URL and key. Another
+ *   *principal* (derived by the route, `Route.withPrincipal`, or the app,
+ *   `App.make(…, { principal })`; by default the SHA-256 digest of the
+ *   `Authorization` and `Cookie` headers, see {@link Principal}), method, URL and key. Another
  *   caller sending the same key and body runs its own request: it never sees
  *   somebody else's response. Requests without credentials share the
  *   `anonymous` principal (a replay still needs the same body).
@@ -86,7 +87,8 @@ export const maxRecordedBytes = 1_000_000
 /**
  * How a request's caller is identified for idempotency: a string naming the
  * principal (never the raw credentials: a digest). The default,
- * {@link principalFromCredentials}, digests the `Authorization` header.
+ * {@link principalFromCredentials}, digests the `Authorization` and `Cookie`
+ * headers.
  *
  * @category models
  * @since 0.1.0
@@ -102,24 +104,32 @@ export type PrincipalOf = (request: HttpServerRequest.HttpServerRequest) => Effe
 export const anonymous = "anonymous"
 
 /**
- * The default principal: `anonymous` without an `Authorization` header,
- * else `credentials:<SHA-256 of the header>`.
+ * The default principal, from the credentials a request carries: its
+ * `Authorization` header and its `Cookie` header (a session cookie is a
+ * credential too). `anonymous` without either, else
+ * `credentials:<SHA-256 digest of them>`. Callers with different
+ * credentials never share a stored response or a command key; a client whose
+ * credentials change between attempts (a refreshed token, a rotated cookie)
+ * is another caller: scope keys to the verified user instead with
+ * `App.make(…, { principal })` or `Route.withPrincipal`.
  *
  * @category principals
  * @since 0.1.0
  */
 export const principalFromCredentials: PrincipalOf = (request) =>
   Effect.sync(() => {
-    const authorization = request.headers["authorization"]
-    return authorization === undefined || authorization === ""
-      ? anonymous
-      : `credentials:${Fingerprint.ofText(authorization)}`
+    const authorization = request.headers["authorization"] ?? ""
+    const cookie = request.headers["cookie"] ?? ""
+    if (authorization === "" && cookie === "") return anonymous
+    return cookie === ""
+      ? `credentials:${Fingerprint.ofText(authorization)}`
+      : `credentials:${new Fingerprint.Fingerprint().text(authorization).text(cookie).digest()}`
   })
 
 /**
  * How the app derives the principal (set with `App.make(…, { principal })`;
- * default {@link principalFromCredentials}). An app whose sessions live in a
- * cookie derives it from that cookie (or from the verified user id).
+ * default {@link principalFromCredentials}: the `Authorization` and `Cookie`
+ * headers). An app may derive it from the verified user id instead.
  *
  * @category principals
  * @since 0.1.0

@@ -18,10 +18,12 @@ import * as Cause from "effect/Cause"
 import * as ByteSize from "effect/ByteSize"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as FindMyWay from "effect/http/FindMyWay"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as ErrorHandling from "./ErrorHandling.ts"
+import * as RouteMatch from "./internal/routeMatch.ts"
 
 /**
  * The default request body limit: 1 MB.
@@ -40,7 +42,8 @@ export const defaultMaxBodyBytes = 1_000_000
 export interface RouteLimit {
   readonly method: string
   readonly path: string
-  readonly maxBodyBytes: number
+  /** The route's limit (`undefined`: the app's). */
+  readonly maxBodyBytes: number | undefined
 }
 
 /**
@@ -52,21 +55,14 @@ export interface RouteLimit {
 export interface Options {
   /** The app's body limit (default {@link defaultMaxBodyBytes}). */
   readonly maxBodyBytes?: number | undefined
-  /** Routes with their own limit. */
+  /** The app's routes, with their own limits (give every route: a request is matched as the router matches it). */
   readonly routes?: ReadonlyArray<RouteLimit> | undefined
+  /** The router's configuration (`HttpRouter.RouterConfig`), so that requests are matched as the router matches them. */
+  readonly routerConfig?: Partial<FindMyWay.RouterConfig> | undefined
   /** How problems are rendered (default `ErrorHandling.renderDefault`). */
   readonly render?: ErrorHandling.Render | undefined
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-
-const patternOf = (path: string): RegExp =>
-  new RegExp(`^${path.split("/").map((segment) => segment.startsWith(":") ? "[^/]+" : escape(segment)).join("/")}/?$`)
-
-const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  return q === -1 ? url : url.slice(0, q)
-}
 
 const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean =>
   cause.reasons.some((reason) => {
@@ -91,13 +87,10 @@ const isPlain = (response: HttpServerResponse.HttpServerResponse): boolean => {
  */
 export const wrap = (options?: Options) => {
   const appLimit = options?.maxBodyBytes ?? defaultMaxBodyBytes
-  const routes = (options?.routes ?? []).map((r) => ({ method: r.method, pattern: patternOf(r.path), limit: r.maxBodyBytes }))
+  const routeLimit = RouteMatch.make((options?.routes ?? []).map((r) => ({ ...r, value: r.maxBodyBytes })), options?.routerConfig)
   const render = options?.render ?? ErrorHandling.renderDefault
-  const limitOf = (request: HttpServerRequest.HttpServerRequest): number => {
-    const path = pathOf(request.url)
-    for (const r of routes) if (r.method === request.method && r.pattern.test(path)) return r.limit
-    return appLimit
-  }
+  const limitOf = (request: HttpServerRequest.HttpServerRequest): number =>
+    routeLimit(request.method, request.url) ?? appLimit
   const answer = (status: number, tag: ErrorHandling.RequestProblem["_tag"], message: string) => {
     const problem = ErrorHandling.requestProblem(status, tag, message) as Exclude<ErrorHandling.Problem, { _tag: "Interrupted" }>
     return render(problem).pipe(
@@ -117,7 +110,7 @@ export const wrap = (options?: Options) => {
       const exit = yield* Effect.exit(Effect.provideService(httpEffect, HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit)))
       if (Exit.isFailure(exit)) {
         if (isRouteNotFound(exit.cause)) {
-          return yield* answer(404, "NotFound", `no route for ${request.method} ${pathOf(request.url)}`)
+          return yield* answer(404, "NotFound", `no route for ${request.method} ${RouteMatch.pathOf(request.url)}`)
         }
         return yield* exit
       }

@@ -45,6 +45,12 @@ export interface Route<Endpoint extends HttpApiEndpoint.Constraint = HttpApiEndp
   readonly handler: HttpApiEndpoint.Handler<Endpoint, unknown, R>
   /** The largest request body this route accepts, in bytes (default: the app's, 1 MB); larger: 413. */
   readonly maxBodyBytes?: number | undefined
+  /**
+   * How this route identifies its caller for `Idempotency-Key` (stored
+   * responses and the command's key); default: the app's principal (the
+   * SHA-256 digest of the `Authorization` and `Cookie` headers).
+   */
+  readonly principal?: Idempotency.PrincipalOf | undefined
 }
 
 /**
@@ -93,6 +99,27 @@ const withMaxBody = (maxBodyBytes: number | undefined): { readonly maxBodyBytes?
  */
 export const withMaxBodyBytes = <A extends Any>(theRoute: A, maxBodyBytes: number): A =>
   ({ ...theRoute, ...withMaxBody(maxBodyBytes) })
+
+/**
+ * A route that derives its caller's principal itself (e.g. from an API key
+ * header, or a session cookie), for `Idempotency-Key`: responses are stored
+ * and commands' keys scoped under it. Return a digest or an id, never the
+ * raw credential.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Route } from "fairway/Http"
+ *
+ * const byApiKey = Route.withPrincipal(placeOrder, (request) =>
+ *   Effect.succeed(`api-key:${request.headers["x-api-key"] ?? "none"}`))
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const withPrincipal = <A extends Any>(theRoute: A, principal: Idempotency.PrincipalOf): A =>
+  ({ ...theRoute, principal })
 
 /**
  * The `Idempotency-Key` header of the current request, if any.
@@ -203,14 +230,17 @@ export interface CommandRequest {
 
 /**
  * The command idempotency key for a request's `Idempotency-Key`: scoped to
- * the caller's principal (the command scopes it to itself), the SHA-256
- * digest of both when long.
+ * the caller's principal (the command scopes it to itself):
+ * `http:<length of the principal>:<principal>:<key>`, the SHA-256 digest of
+ * that when long. The principal's length keeps two principals apart even
+ * when one, followed by a key, spells the other (`"user:1"` with key `"x"`,
+ * `"user"` with key `"1:x"`).
  *
  * @category request
  * @since 0.1.0
  */
 export const commandKey = (principal: string, key: string): string => {
-  const scoped = `http:${principal}:${key}`
+  const scoped = `http:${principal.length}:${principal}:${key}`
   return scoped.length <= Command.maxIdempotencyKeyLength ? scoped : `http:#${Fingerprint.ofText(scoped)}`
 }
 

@@ -36,6 +36,12 @@ export interface Options extends Memory.ModulesOptions {
   readonly apiVersion?: number | undefined
   /** The store's prefix (default `("fairway", "default")`). */
   readonly prefix?: Uint8Array | string | undefined
+  /**
+   * The event store's tuning: keys read per page, transaction retries and
+   * timeout, the bound on the keys one append's conditions may read (see
+   * `EventStoreFdb.Options`).
+   */
+  readonly eventStore?: Omit<EventStoreFdb.Options, "prefix"> | undefined
 }
 
 /**
@@ -53,7 +59,7 @@ export const layer = (
     ...(options?.apiVersion !== undefined ? { apiVersion: options.apiVersion } : {})
   })
   const stores = Layer.mergeAll(
-    EventStoreFdb.layer(storeOptions),
+    EventStoreFdb.layer({ ...options?.eventStore, ...storeOptions }),
     ViewStoreFdb.layer(storeOptions),
     AutomationStoreFdb.layer(storeOptions)
   ).pipe(Layer.provide(database))

@@ -16,6 +16,7 @@
  */
 import * as Layer from "effect/Layer"
 import * as EventStore from "../Dcb/EventStore.ts"
+import * as EventStoreFdb from "../Fdb/EventStoreFdb.ts"
 import * as AutomationStore from "../Module/AutomationStore.ts"
 import * as Registry from "../Module/Registry.ts"
 import * as ViewStore from "../Module/ViewStore.ts"
@@ -62,4 +63,12 @@ export const withModules = <E, R>(
  * @since 0.1.0
  */
 export const layer = (options?: ModulesOptions): Layer.Layer<Stores, Registry.DuplicateModule> =>
-  withModules(Layer.mergeAll(EventStore.layerMemory, ViewStore.layerMemory, AutomationStore.layerMemory), options)
+  withModules(
+    Layer.mergeAll(
+      // FoundationDB's sizes too: a test on memory fails the way production would
+      EventStore.layerMemoryWith({ checkAppend: EventStoreFdb.checkAppend() }),
+      ViewStore.layerMemory,
+      AutomationStore.layerMemory
+    ),
+    options
+  )

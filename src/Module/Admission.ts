@@ -2,7 +2,7 @@
  * Admission control per consistency boundary: commands whose decision
  * queries overlap run one after another in this process instead of racing,
  * and a boundary with too many commands waiting fails fast with
- * {@link Overloaded} naming that boundary, while other boundaries go on.
+ * {@link BoundaryOverloaded} naming that boundary, while other boundaries go on.
  *
  * Under optimistic concurrency, commands on one hot boundary (say 64
  * writers on `account:shared`) read the same events, decide, and all but one
@@ -19,12 +19,15 @@
  * for an item without tags, its types (`type:<type>`); for `Query.all()`,
  * the single key `*`. Two commands queue behind each other when their key
  * sets share a key; a command with several keys takes them in sorted order
- * (no deadlock). The keys over-approximate the overlap (two items with the
- * same tag but different types share a line), which costs some parallelism,
- * never correctness.
+ * (no deadlock). The keys approximate the overlap both ways, and neither
+ * costs correctness: two items with the same tag but different types share a
+ * line without overlapping (some parallelism lost), and two queries with no
+ * key in common (`course:c1`, `student:s7`) both match an event tagged with
+ * both (such commands race as without admission; the append condition
+ * decides, and the loser retries).
  *
  * **Fail-fast.** At most `maxWaiting` commands wait per key; one more fails
- * at once with {@link Overloaded} (`boundary`: the key, `retryAfterSeconds`:
+ * at once with {@link BoundaryOverloaded} (`boundary`: the key, `retryAfterSeconds`:
  * the expected wait, from the key's recent service times), having read and
  * written nothing. Over HTTP (`fairway/Http`) it is a 503 with `Retry-After`.
  * A full key rejects only commands that need it. With `Command.layerLimiter`
@@ -69,7 +72,7 @@ import type * as Query from "../Dcb/Query.ts"
  * @category errors
  * @since 0.1.0
  */
-export class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", {
+export class BoundaryOverloaded extends Schema.TaggedError<BoundaryOverloaded>()("BoundaryOverloaded", {
   command: Schema.String,
   /** The boundary key that was full, e.g. `tag:account:42`. */
   boundary: Schema.String,
@@ -119,7 +122,7 @@ export const keysOf = (query: Query.Query): ReadonlyArray<string> => {
 /**
  * Counters of an {@link Admission} service since it was made: commands
  * admitted, commands that had to wait behind another on their boundary, and
- * commands rejected with {@link Overloaded}.
+ * commands rejected with {@link BoundaryOverloaded}.
  *
  * @category models
  * @since 0.1.0
@@ -140,14 +143,14 @@ export class Admission extends Context.Service<Admission, {
   readonly maxWaiting: number
   /**
    * Runs `effect` once every earlier command of this process on an
-   * overlapping boundary is done, or fails at once with {@link Overloaded}
+   * overlapping boundary is done, or fails at once with {@link BoundaryOverloaded}
    * when one of the boundary's keys has `maxWaiting` commands waiting.
    */
   readonly run: <A, E, R>(
     command: string,
     boundary: Query.Query,
     effect: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | Overloaded, R>
+  ) => Effect.Effect<A, E | BoundaryOverloaded, R>
   readonly stats: Effect.Effect<Stats>
 }>()("fairway/Module/Admission") {}
 
@@ -194,8 +197,9 @@ export const make = (options: { readonly maxWaiting: number }): Effect.Effect<Ad
       command: string,
       boundary: Query.Query,
       effect: Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E | Overloaded, R> =>
-      Effect.suspend((): Effect.Effect<A, E | Overloaded, R> => {
+    ): Effect.Effect<A, E | BoundaryOverloaded, R> =>
+      // uninterruptible from counting the run in to registering its release: no count is left behind
+      Effect.uninterruptibleMask((restore) => Effect.suspend((): Effect.Effect<A, E | BoundaryOverloaded, R> => {
         const keys = keysOf(boundary)
         const taken: Array<Line> = []
         for (const key of keys) {
@@ -204,7 +208,7 @@ export const make = (options: { readonly maxWaiting: number }): Effect.Effect<Ad
           if (line !== undefined && line.pending > maxWaiting) {
             rejected++
             const retryAfterSeconds = Math.max(1, Math.ceil((line.pending * line.serviceMs) / 1000))
-            return Effect.fail(new Overloaded({ command, boundary: key, maxWaiting, retryAfterSeconds }))
+            return Effect.fail(new BoundaryOverloaded({ command, boundary: key, maxWaiting, retryAfterSeconds }))
           }
         }
         let waits = false
@@ -229,8 +233,8 @@ export const make = (options: { readonly maxWaiting: number }): Effect.Effect<Ad
         // keys in sorted order: no two commands wait for each other
         let guarded = effect
         for (let i = taken.length - 1; i >= 0; i--) guarded = hold(taken[i]!, guarded)
-        return Effect.ensuring(guarded, release)
-      })
+        return Effect.ensuring(restore(guarded), release)
+      }))
 
     return Effect.succeed(Admission.of({
       maxWaiting,

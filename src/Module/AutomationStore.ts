@@ -25,6 +25,7 @@ import { StorageError } from "../Dcb/EventStore.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "./Checkpoint.ts"
 import * as ErrorText from "./internal/errorText.ts"
+import * as KeyRange from "./internal/keyRange.ts"
 
 /**
  * A lease: who runs an automation, and until when (epoch milliseconds).
@@ -76,8 +77,7 @@ export type DeadLetter = typeof DeadLetter.Type
  * @category models
  * @since 0.1.0
  */
-export const bounded = (letter: DeadLetter): DeadLetter =>
-  letter.error.length <= ErrorText.maxErrorTextLength ? letter : { ...letter, error: ErrorText.bound(letter.error) }
+export const bounded: (letter: DeadLetter) => DeadLetter = ErrorText.boundLetter
 
 /**
  * The most characters of error text a stored dead letter keeps.
@@ -206,6 +206,13 @@ export const validate = (automation: string, owner?: string, ttlMillis?: number)
   }
   if (ttlMillis !== undefined && (!Number.isFinite(ttlMillis) || ttlMillis <= 0)) {
     return new InvalidAutomationKey({ reason: `a lease duration must be positive, got ${ttlMillis}` })
+  }
+  // a lone surrogate becomes U+FFFD in FoundationDB's keys and values: names would collide, owners lose their lease
+  if (!KeyRange.isWellFormed(automation)) {
+    return new InvalidAutomationKey({ reason: "an automation name is not well-formed UTF-16 (a lone surrogate)" })
+  }
+  if (owner !== undefined && !KeyRange.isWellFormed(owner)) {
+    return new InvalidAutomationKey({ reason: "a lease owner is not well-formed UTF-16 (a lone surrogate)" })
   }
   return undefined
 }

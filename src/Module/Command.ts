@@ -18,8 +18,11 @@
  * Every appended event carries metadata naming the command, and the run's
  * idempotency key, correlation id and causation id ({@link metadataKeys}),
  * so the store alone answers "which command wrote this, and why". An
- * idempotency key makes a run repeatable: a second run with the same key
- * writes nothing and returns the first run's result. Every run has a span
+ * idempotency key makes a run repeatable: a second run of the same command
+ * with the same key and input writes nothing and returns the first run's
+ * result; keys are scoped to the command, and the same key with another
+ * input fails with {@link IdempotencyKeyReused} (both decided by SHA-256
+ * digests). Every run has a span
  * and updates the {@link metrics}. A {@link CommandLimiter} layer caps the
  * commands in flight, failing the excess at once with {@link Overloaded}.
  *
@@ -268,7 +271,7 @@ export type RunError<E> =
   | CommandConflict
   | IdempotencyKeyReused
   | Overloaded
-  | Admission.Overloaded
+  | Admission.BoundaryOverloaded
   | Event.EventDecodeError
   | EventStore.ReadError
   | Exclude<EventStore.AppendError, EventStore.AppendConditionFailed>
@@ -734,13 +737,15 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
         )
       })
 
-    // with DecisionCache.layer: read on from this command's cached state of the query
-    // (no span for the read when no tracer is installed: see `untraced`)
+    // with DecisionCache.layer: read on from this command's cached state of the query. The read's span
+    // (none when no tracer is installed: see `untraced`) is a leaf: nothing below it makes spans, so it is
+    // not made the parent span (which would cost two fiber-context changes)
     const readModel = <S>(model: DecisionModel.DecisionModel<S>) =>
       Effect.contextWith((context: Context.Context<never>) => {
         const cache = Context.getOption(context, DecisionCache.DecisionCache)
         if (Option.isSome(cache)) return cache.value.read(store, command, model)
-        return untraced(context) ? DecisionModel.readAfter(store, model, model.initial, undefined) : DecisionModel.read(model)
+        const read = DecisionModel.readAfter(store, model, model.initial, undefined)
+        return untraced(context) ? read : Effect.useSpan("DecisionModel.read", () => read)
       })
 
     const attempt: Effect.Effect<Result, any, any> = Effect.suspend(() => {
@@ -847,14 +852,18 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
 
 /**
  * Whether no tracer is installed: the native tracer only keeps spans in
- * memory, and a run's two spans would cost about as much as a short command
+ * memory, and a run's spans would cost about as much as a short command
  * (Effect's `Tracer.nativeTracer` documents this check). Then a run makes no
- * span of its own; with any tracer installed it makes both.
+ * span of its own; with any tracer installed it makes them all.
  */
 const untraced = (context: Context.Context<never>): boolean => Context.get(context, Tracer.Tracer) === Tracer.nativeTracer
 
-/** A child span (the append of a run), only when a tracer is installed (see {@link untraced}). */
+/**
+ * A child span (the append of a run), only when a tracer is installed (see {@link untraced}).
+ * A leaf: nothing below it makes spans, so it is not made the parent span
+ * (`useSpan`, not `withSpan`: two fiber-context changes fewer per span).
+ */
 const traced = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Effect.Effect<A, E, R> =>
   Effect.contextWith((context: Context.Context<never>) =>
-    untraced(context) ? effect : Effect.withSpan(effect, name, { captureStackTrace: false })
+    untraced(context) ? effect : Effect.useSpan(name, () => effect)
   )

@@ -119,6 +119,8 @@ export const make = (options: { readonly maxEntries: number }): Effect.Effect<De
       model: DecisionModel.DecisionModel<State>
     ): Effect.Effect<DecisionModel.ReadResult<State>, Event.EventDecodeError | EventStore.ReadError> =>
       Effect.suspend(() => {
+        // a dependent model's later queries depend on its state: it is read whole, and not cached
+        if (DecisionModel.isDependent(model)) return DecisionModel.readAfter(store, model, model.initial, undefined)
         const key = `${ownerId(owner)}:${ModelCache.queryKey(model.query)}`
         const entry = cache.get(store, key)
         const folded = entry === undefined

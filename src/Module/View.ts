@@ -25,7 +25,9 @@
  *
  * **Lists.** A view keeps one state per key, and may keep many small states:
  * a list read model keys each entry for the order it is listed in (e.g.
- * `tag:<tag>:<inverted time>:<id>`), removes one by returning
+ * `tag:<tag>:<inverted time>:<id>`, each part free of the `:` separator,
+ * e.g. URI-encoded, or the prefix `tag:rust:` would also select the tag
+ * `rust:async`), removes one by returning
  * {@link remove} from `evolve`, and is read a page at a time with
  * {@link list} (`prefix`, `after`, `limit`, `backwards`), served by range
  * reads: an ordered, filterable list without an unbounded value.
@@ -78,6 +80,7 @@ import * as Query from "../Dcb/Query.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "./Checkpoint.ts"
 import { awaitAppendAfter, defaultRestart, describeCause } from "./internal/follow.ts"
+import * as Utf8 from "./internal/utf8.ts"
 import * as ViewStore from "./ViewStore.ts"
 
 /**
@@ -231,7 +234,6 @@ export type ViewError =
   | ViewStore.CommitError
   | EventStore.ReadError
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /**
@@ -293,7 +295,7 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
     const decodeParsed = Schema.decodeUnknownExit(
       Schema.toCodecJson(options.schema as Schema.Top) as unknown as Schema.Codec<S, unknown>
     )
-    encodeState = (state) => encoder.encode(encode(state))
+    encodeState = (state) => Utf8.encode(encode(state))
     decodeState = (bytes) => {
       const text = decoder.decode(bytes)
       let parsed: unknown
@@ -305,7 +307,7 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
       return decodeParsed(parsed)
     }
   } else {
-    encodeState = (state) => encoder.encode(JSON.stringify(state))
+    encodeState = (state) => Utf8.encode(JSON.stringify(state))
     decodeState = (bytes) => {
       try {
         return Exit.succeed(JSON.parse(decoder.decode(bytes)) as S)
@@ -320,11 +322,10 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
     if (k.length === 0) return undefined
     return k.length === 1 ? k[0]! : [...new Set(k)]
   }
-  // decode (synchronously when every definition allows it) and route one event
-  // `matched`: the event was read with the view's query, so it matches it
-  const routeNow = (event: DcbEvent.SequencedEvent, matched: boolean): Routed | DcbEvent.EventDecodeError | undefined => {
+  // decode (synchronously, when every definition allows it) and route one event
+  const routeNow = (event: DcbEvent.SequencedEvent): Routed | DcbEvent.EventDecodeError | undefined => {
     const entry = byType.get(event.type)
-    if (entry === undefined || (!matched && !Query.matches(query, event))) return undefined
+    if (entry === undefined || !Query.matches(query, event)) return undefined
     const decoded = entry.decode!(event)
     if (decoded instanceof DcbEvent.EventDecodeError) return decoded
     const keys = keysOf(decoded as D)
@@ -349,7 +350,7 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
     route: sync
       ? (event) =>
         Effect.suspend(() => {
-          const routed = routeNow(event, false)
+          const routed = routeNow(event)
           if (routed instanceof DcbEvent.EventDecodeError) return Effect.fail(routed)
           return Effect.succeed(routed === undefined ? Option.none() : Option.some(toRoute(routed)))
         })
@@ -363,13 +364,22 @@ export const make = <S, const Definitions extends ReadonlyArray<DcbEvent.Any>>(o
       },
     [fast]: sync
       ? {
-        route: routeNow,
+        decode: (event) => byType.get(event.type)?.decode!(event),
+        keys: keysOf as (decoded: unknown) => string | ReadonlyArray<string> | undefined,
         evolve: evolve as (state: S, decoded: unknown, key: string) => S | Remove
       }
-      : undefined
+      : undefined,
+    // without a schema a state is stored with JSON.stringify: these primitives come back from JSON.parse as they were
+    [reusable]: options.schema === undefined ? isJsonExact : undefined
   }
   return view
 }
+
+/** Whether `JSON.parse(JSON.stringify(u))` is `u` itself: a string, a boolean, null, a finite number other than -0. */
+const isJsonExact = (u: unknown): boolean =>
+  typeof u === "number"
+    ? Number.isFinite(u) && !Object.is(u, -0)
+    : typeof u === "string" || typeof u === "boolean" || u === null
 
 /** An event routed to the keys of the states it changes. */
 interface Routed {
@@ -381,11 +391,19 @@ interface Routed {
 // definition decodes synchronously), with no Effect per event.
 const fast: unique symbol = Symbol("fairway/Module/View/fast")
 
+// What `make` adds for the catch-up cache (see `StateCache`): which states
+// decode from their encoding as the very same value.
+const reusable: unique symbol = Symbol("fairway/Module/View/reusable")
+
 interface Internal<S> extends View<S> {
   readonly [fast]?: {
-    readonly route: (event: DcbEvent.SequencedEvent, matched: boolean) => Routed | DcbEvent.EventDecodeError | undefined
+    /** Decodes an event read with the view's query (`undefined`: not one of its types). */
+    readonly decode: (event: DcbEvent.SequencedEvent) => unknown | DcbEvent.EventDecodeError | undefined
+    /** The keys of a decoded event (`undefined`: none, the event is skipped). */
+    readonly keys: (decoded: unknown) => string | ReadonlyArray<string> | undefined
     readonly evolve: (state: S, decoded: unknown, key: string) => S | Remove
   } | undefined
+  readonly [reusable]?: ((state: unknown) => boolean) | undefined
 }
 
 /**
@@ -460,7 +478,8 @@ const applyBatch = <S>(
   view: View<S>,
   version: number,
   expected: Option.Option<SequencePosition.SequencePosition>,
-  batch: ReadonlyArray<DcbEvent.SequencedEvent>
+  batch: ReadonlyArray<DcbEvent.SequencedEvent>,
+  cache: StateCache | undefined
 ): Effect.Effect<{ readonly checkpoint: SequencePosition.SequencePosition; readonly applied: number }, ViewError, ViewStore.ViewStore> =>
   Effect.flatMap(ViewStore.ViewStore, (views) => {
     const checkpoint = batch[batch.length - 1]!.position
@@ -473,28 +492,34 @@ const applyBatch = <S>(
           for (const route of routes) if (Option.isSome(route)) routed.push(route.value)
           const keys = new Set<string>()
           for (const r of routed) for (const key of r.keys) keys.add(key)
-          return commitStates(views, view, version, expected, checkpoint, [...keys], routed.length, (stateOf, set) => {
+          return commitStates(views, view, version, expected, checkpoint, [...keys], routed.length, cache, (stateOf, set) => {
             for (const r of routed) for (const key of r.keys) set(key, r.apply(stateOf(key), key))
           })
         }
       )
     }
-    const routed: Array<Routed> = []
+    // the routed events, as two arrays (no object per event): their keys and their decoded form
+    const routedKeys: Array<string | ReadonlyArray<string>> = []
+    const routedEvents: Array<unknown> = []
     const keys = new Set<string>()
     for (let i = 0; i < batch.length; i++) {
-      const r = f.route(batch[i]!, true)
-      if (r === undefined) continue
-      if (r instanceof DcbEvent.EventDecodeError) return Effect.fail(r)
-      routed.push(r)
-      if (typeof r.keys === "string") keys.add(r.keys)
-      else for (const key of r.keys) keys.add(key)
+      const decoded = f.decode(batch[i]!)
+      if (decoded === undefined) continue
+      if (decoded instanceof DcbEvent.EventDecodeError) return Effect.fail(decoded)
+      const k = f.keys(decoded)
+      if (k === undefined) continue
+      routedKeys.push(k)
+      routedEvents.push(decoded)
+      if (typeof k === "string") keys.add(k)
+      else for (const key of k) keys.add(key)
     }
     const evolve = f.evolve
-    return commitStates(views, view, version, expected, checkpoint, [...keys], routed.length, (stateOf, set) => {
-      for (let i = 0; i < routed.length; i++) {
-        const r = routed[i]!
-        if (typeof r.keys === "string") set(r.keys, evolve(stateOf(r.keys), r.decoded, r.keys))
-        else for (const key of r.keys) set(key, evolve(stateOf(key), r.decoded, key))
+    return commitStates(views, view, version, expected, checkpoint, [...keys], routedKeys.length, cache, (stateOf, set) => {
+      for (let i = 0; i < routedKeys.length; i++) {
+        const k = routedKeys[i]!
+        const decoded = routedEvents[i]
+        if (typeof k === "string") set(k, evolve(stateOf(k), decoded, k))
+        else for (const key of k) set(key, evolve(stateOf(key), decoded, key))
       }
     })
   })
@@ -507,9 +532,10 @@ const commitStates = <S>(
   checkpoint: SequencePosition.SequencePosition,
   keys: ReadonlyArray<string>,
   applied: number,
+  cache: StateCache | undefined,
   apply: Apply<S>
 ) =>
-  views.commit(view.name, version, { expected, checkpoint, keys, update: stateUpdate(view, version, apply) }).pipe(
+  views.commit(view.name, version, { expected, checkpoint, keys, update: stateUpdate(view, version, apply, cache) }).pipe(
     Effect.catchDefect((defect) => defect instanceof InvalidStateDefect ? Effect.fail(defect.error) : Effect.die(defect)),
     Effect.as({ checkpoint, applied })
   )
@@ -517,40 +543,97 @@ const commitStates = <S>(
 /** Applies events to the states they change, given how to read and set a state. */
 type Apply<S> = (stateOf: (key: string) => S, set: (key: string, state: S | Remove) => void) => void
 
+/**
+ * The states a round of catch-up encoded, by key, each with the very bytes
+ * it was encoded to: when the store gives those same bytes back (the memory
+ * store keeps what it was given), the state is not decoded again. Only
+ * states that decoding their encoding gives back unchanged are kept (see
+ * `reusable`), so a hit is exactly what decoding would give; bytes another
+ * writer stored, or a commit that failed, are other objects: decoded.
+ * Bounded: at most {@link maxCachedStates} keys.
+ */
+type StateCache = Map<string, { bytes: Uint8Array; state: unknown }>
+
+const maxCachedStates = 10_000
+
+/** What a commit's update knows of one key: its state so far, and the state as stored (when it was decoded). */
+interface Slot<S> {
+  state: S | Remove
+  readonly stored: S | typeof unread
+  readonly cached: { bytes: Uint8Array; state: unknown } | undefined
+}
+
+/** No stored state was read for the key (it has none: the batch started from `initial`). */
+const unread: unique symbol = Symbol("fairway/Module/View/unread")
+
 /** The store update applying `apply` to the stored states (decoded, then encoded again). */
-const stateUpdate = <S>(view: View<S>, version: number, apply: Apply<S>): ViewStore.ViewCommit["update"] =>
-    (current) => {
-      const states = new Map<string, S | Remove>()
-      // the states as stored, decoded: a state the batch left as it was is not encoded and written again
-      const stored = new Map<string, S>()
-      const stateOf = (key: string): S => {
-        const known = states.get(key)
-        if (known === remove) return view.initial
-        if (known !== undefined || states.has(key)) return known as S
+const stateUpdate = <S>(
+  view: View<S>,
+  version: number,
+  apply: Apply<S>,
+  cache?: StateCache | undefined
+): ViewStore.ViewCommit["update"] =>
+  (current) => {
+    const slots = new Map<string, Slot<S>>()
+    const reuse = cache === undefined ? undefined : (view as Internal<S>)[reusable]
+    // the slot of the key last read: `set` follows `stateOf` of the same key
+    let lastKey: string | undefined
+    let last: Slot<S> | undefined
+    const slotOf = (key: string): Slot<S> => {
+      if (key === lastKey) return last!
+      let slot = slots.get(key)
+      if (slot === undefined) {
         const bytes = current.get(key)
-        if (bytes === undefined) return view.initial
-        const exit = view.decodeState(bytes)
-        if (Exit.isFailure(exit)) {
-          throw new InvalidStateDefect(
-            new InvalidViewState({ view: view.name, version, key, reason: Cause.pretty(exit.cause) })
-          )
+        if (bytes === undefined) slot = { state: view.initial, stored: unread, cached: undefined }
+        else {
+          const hit = reuse === undefined ? undefined : cache!.get(key)
+          if (hit !== undefined && hit.bytes === bytes) slot = { state: hit.state as S, stored: hit.state as S, cached: hit }
+          else {
+            const exit = view.decodeState(bytes)
+            if (Exit.isFailure(exit)) {
+              throw new InvalidStateDefect(
+                new InvalidViewState({ view: view.name, version, key, reason: Cause.pretty(exit.cause) })
+              )
+            }
+            slot = { state: exit.value, stored: exit.value, cached: hit }
+          }
         }
-        stored.set(key, exit.value)
-        return exit.value
+        slots.set(key, slot)
       }
-      apply(stateOf, (key, state) => states.set(key, state))
-      const out = new Map<string, Uint8Array | null>()
-      for (const [key, state] of states) {
-        if (state === remove) {
-          if (current.has(key)) out.set(key, null)
-          continue
-        }
-        // (a primitive only: an object may have been changed in place by `evolve`)
-        if ((state === null || typeof state !== "object") && stored.has(key) && Object.is(stored.get(key), state)) continue
-        out.set(key, view.encodeState(state))
-      }
-      return out
+      lastKey = key
+      last = slot
+      return slot
     }
+    apply(
+      (key) => {
+        const state = slotOf(key).state
+        return state === remove ? view.initial : state
+      },
+      (key, state) => {
+        slotOf(key).state = state
+      }
+    )
+    const out = new Map<string, Uint8Array | null>()
+    slots.forEach((slot, key) => {
+      const state = slot.state
+      if (state === remove) {
+        if (current.has(key)) out.set(key, null)
+        return
+      }
+      // the state as stored: not written again (a primitive only: an object may have been changed in place by `evolve`)
+      if ((state === null || typeof state !== "object") && slot.stored !== unread && Object.is(slot.stored, state)) return
+      const bytes = view.encodeState(state)
+      out.set(key, bytes)
+      if (reuse !== undefined && reuse(state)) {
+        const entry = slot.cached
+        if (entry !== undefined) {
+          entry.bytes = bytes
+          entry.state = state
+        } else if (cache!.size < maxCachedStates) cache!.set(key, { bytes, state })
+      }
+    })
+    return out
+  }
 
 const round = <S>(view: View<S>, version: number) =>
   Effect.gen(function* () {
@@ -562,9 +645,10 @@ const round = <S>(view: View<S>, version: number) =>
     let parked = 0
     const attributes = { view: view.name, version: String(version) }
     yield* Metric.update(Metric.withAttributes(metrics.lag, attributes), Checkpoint.lag(head, checkpoint))
+    const cache: StateCache = new Map()
     const applyOne = (event: DcbEvent.SequencedEvent) =>
       Effect.suspend(() =>
-        Effect.map(applyOrPark(view, version, checkpoint, event), (result) => {
+        Effect.map(applyOrPark(view, version, checkpoint, event, cache), (result) => {
           checkpoint = Option.some(result.checkpoint)
           applied += result.applied
           parked += result.parked
@@ -575,14 +659,17 @@ const round = <S>(view: View<S>, version: number) =>
       Stream.runForEach((batch) =>
         batch.length === 1
           ? applyOne(batch[0]!)
-          : applyBatch(view, version, checkpoint, batch).pipe(
+          : applyBatch(view, version, checkpoint, batch, cache).pipe(
             Effect.map((result) => {
               checkpoint = Option.some(result.checkpoint)
               applied += result.applied
             }),
-            // one of the events cannot be applied: apply them one by one, parking the ones that keep failing
+            // one of the events cannot be applied, or the batch is too slow for one transaction (FoundationDB's
+            // 5-second window): apply them one by one, parking the ones that keep failing
             Effect.catchCause((cause) =>
-              causedByEvents(cause) ? Effect.forEach(batch, applyOne, { discard: true }) : Effect.failCause(cause)
+              causedByEvents(cause) || tooSlowForOneTransaction(cause)
+                ? Effect.forEach(batch, applyOne, { discard: true })
+                : Effect.failCause(cause)
             )
           )
       )
@@ -637,6 +724,24 @@ const isEventCaused = (error: unknown): boolean => {
   return typeof code === "number" && tooLargeCodes.has(code)
 }
 
+/**
+ * FoundationDB's transaction_too_old (1007) and transaction_timed_out (1031):
+ * a batch whose reads and folds outlast one transaction. Split into single
+ * events, not the events' fault (one event that still does not fit fails the
+ * round, as an outage does).
+ */
+const tooSlowCodes: ReadonlySet<number> = new Set([1007, 1031])
+
+const tooSlowForOneTransaction = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.length > 0 &&
+  cause.reasons.every((reason) => {
+    if (!Cause.isFailReason(reason)) return false
+    const error = reason.error as { readonly _tag?: unknown; readonly cause?: unknown; readonly unknownResult?: unknown }
+    if (error?._tag !== "StorageError" || error.unknownResult === true) return false
+    const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+    return typeof code === "number" && tooSlowCodes.has(code)
+  })
+
 /** Whether a failed apply is the events' fault: every failure is event-caused, or a defect (a throwing `evolve` or `key`). */
 const causedByEvents = (cause: Cause.Cause<unknown>): boolean =>
   cause.reasons.length > 0 &&
@@ -647,13 +752,14 @@ const applyOrPark = <S>(
   view: View<S>,
   version: number,
   expected: Option.Option<SequencePosition.SequencePosition>,
-  event: DcbEvent.SequencedEvent
+  event: DcbEvent.SequencedEvent,
+  cache: StateCache
 ) =>
   Effect.gen(function* () {
     let attempts = 0
     const once = Effect.suspend(() => {
       attempts++
-      return applyBatch(view, version, expected, [event])
+      return applyBatch(view, version, expected, [event], cache)
     }).pipe(
       Effect.catchCause((cause): Effect.Effect<never, Poisoned | ViewError> =>
         causedByEvents(cause) ? Effect.fail(new Poisoned(cause)) : Effect.failCause(cause)
@@ -860,7 +966,8 @@ export type ListOptions = ViewStore.ListOptions
  * under concurrent writes: a page starts strictly after the cursor, so no
  * state is listed twice and none that exists throughout is skipped.
  *
- * Invalid options (a limit that is not a positive integer) fail with
+ * Invalid options (a limit that is not a positive integer, a prefix or
+ * cursor with a lone surrogate) fail with
  * `InvalidViewKey`.
  *
  * @example
@@ -868,9 +975,9 @@ export type ListOptions = ViewStore.ListOptions
  * import { Effect } from "effect"
  * import { View } from "fairway/Module"
  *
- * // a list view keyed `tag:<tag>:<inverted time>:<slug>`: newest first, 20 a page
+ * // a list view keyed `tag:<tag, URI-encoded: no ":" inside>:<inverted time>:<slug>`: newest first, 20 a page
  * const page = (tag: string, after?: string) =>
- *   View.list(ArticlesByTag, { prefix: `tag:${tag}:`, after, limit: 20 })
+ *   View.list(ArticlesByTag, { prefix: `tag:${encodeURIComponent(tag)}:`, after, limit: 20 })
  * ```
  *
  * @category reads
@@ -976,7 +1083,10 @@ export const deadLetters = (
  * the events that followed it), and removes its dead letter in the same
  * atomic step: `true`. When it still fails, the dead letter is kept with one
  * more attempt and the new error: `false`. Fix the cause first (deploy a
- * corrected `evolve`, or bump the version to rebuild the view).
+ * corrected `evolve`, or bump the version to rebuild the view). Fails with
+ * {@link ViewDeadLetterNotFound} when nothing is parked at `position`: also
+ * when a concurrent retry applied it, or an attempt of this one whose commit
+ * FoundationDB could not confirm did (the event is applied once either way).
  *
  * @category dead letters
  * @since 0.1.0
@@ -995,8 +1105,9 @@ export const retryDeadLetter = <S>(
     const notFound = new ViewDeadLetterNotFound({ view: view.name, position })
     const letter = (yield* views.deadLetters(view.name, view.version)).find((l) => l.position === position)
     if (letter === undefined) return yield* Effect.fail(notFound)
+    // read by position alone: an event the view no longer routes (its query changed) is dropped with its letter
     const found = yield* Stream.runCollect(
-      store.read(view.query, position === 0n ? { limit: 1 } : { after: SequencePosition.make(position - 1n), limit: 1 })
+      store.read(Query.all(), position === 0n ? { limit: 1 } : { after: SequencePosition.make(position - 1n), limit: 1 })
     )
     const event = found[0]
     if (event === undefined || event.position !== position) return yield* Effect.fail(notFound)

@@ -31,6 +31,7 @@ import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Checkpoint from "./Checkpoint.ts"
 import * as ErrorText from "./internal/errorText.ts"
 import * as KeyRange from "./internal/keyRange.ts"
+import * as Utf8 from "./internal/utf8.ts"
 
 /**
  * One atomic update of a view's keyspace.
@@ -121,8 +122,7 @@ export type DeadLetter = typeof DeadLetter.Type
  * @category models
  * @since 0.1.0
  */
-export const bounded = (letter: DeadLetter): DeadLetter =>
-  letter.error.length <= ErrorText.maxErrorTextLength ? letter : { ...letter, error: ErrorText.bound(letter.error) }
+export const bounded: (letter: DeadLetter) => DeadLetter = ErrorText.boundLetter
 
 /**
  * Applies a parked event again (see {@link ViewStoreShape.retryDeadLetter}).
@@ -157,8 +157,9 @@ export class ViewSuperseded extends Schema.TaggedError<ViewSuperseded>()("ViewSu
 }
 
 /**
- * A view name or key that cannot be stored (empty, or a version that is not a
- * non-negative integer).
+ * A view name or key that cannot be stored (empty, too long, not well-formed
+ * UTF-16, or a version that is not a non-negative integer), or list options
+ * that are not valid.
  *
  * @category errors
  * @since 0.1.0
@@ -323,7 +324,12 @@ export interface ViewStoreShape {
   readonly clear: (view: string, version: number) => Effect.Effect<void, StorageError>
   /** The parked events of one version, by position. */
   readonly deadLetters: (view: string, version: number) => Effect.Effect<ReadonlyArray<DeadLetter>, StorageError>
-  /** Stores (or replaces) a dead letter outside of a commit (after a failed retry). */
+  /**
+   * Replaces a dead letter outside of a commit (after a failed retry), only
+   * while its event is parked: when a concurrent retry applied the event and
+   * removed the letter, nothing is written (a letter put back would let the
+   * event be applied twice).
+   */
   readonly putDeadLetter: (
     version: number,
     deadLetter: DeadLetter
@@ -362,12 +368,16 @@ export const validate = (
 ): InvalidViewKey | undefined => {
   if (typeof view !== "string" || view.length === 0) return new InvalidViewKey({ reason: "a view name must be a non-empty string" })
   if (view.length > 256) return new InvalidViewKey({ reason: "a view name is at most 256 characters" })
+  if (!KeyRange.isWellFormed(view)) return new InvalidViewKey({ reason: "a view name is not well-formed UTF-16 (a lone surrogate)" })
   if (!Number.isSafeInteger(version) || version < 0) {
     return new InvalidViewKey({ reason: `a view version must be a non-negative integer, got ${version}` })
   }
   for (const key of keys) {
     if (typeof key !== "string" || key.length === 0) return new InvalidViewKey({ reason: "a view state key must be a non-empty string" })
     if (key.length > 1024) return new InvalidViewKey({ reason: "a view state key is at most 1024 characters" })
+    if (!KeyRange.isWellFormed(key)) {
+      return new InvalidViewKey({ reason: "a view state key is not well-formed UTF-16 (a lone surrogate)" })
+    }
   }
   return undefined
 }
@@ -387,12 +397,7 @@ interface MemoryVersion {
 const encoder = new TextEncoder()
 
 /** Bytes of a string element of a FoundationDB tuple: type code, UTF-8 with each 0x00 escaped, terminator. */
-const tupleStringBytes = (s: string): number => {
-  const bytes = encoder.encode(s)
-  let zeros = 0
-  for (const b of bytes) if (b === 0) zeros++
-  return 2 + bytes.length + zeros
-}
+const tupleStringBytes = (s: string): number => 2 + Utf8.byteLength(s) + Utf8.nulCount(s)
 
 /** Bytes of a non-negative integer element of a FoundationDB tuple. */
 const tupleIntBytes = (n: number): number => {
@@ -417,7 +422,22 @@ const memoryFixedBytes = (view: string, version: number): number => {
   return (24 + 2 * active + 1) + (24 + 2 * checkpoint + 1) + (28 + checkpoint + 12 + 24 + 2 * checkpoint + 1)
 }
 
-/** Runs an update over the stored states of its keys and writes the result; a defect when the update throws. */
+/**
+ * A dead letter retry's bytes besides its states on FoundationDB: the active version and letter reads, the
+ * letter's clear (a clear counts its mutation `[key, key + 0x00)` and that write conflict range).
+ */
+const memoryRetryBytes = (view: string, version: number, position: SequencePosition.SequencePosition): number => {
+  const active = defaultPrefixBytes + tupleStringBytes("va") + tupleStringBytes(view)
+  let positionBytes = 1
+  for (let x = BigInt(position); x > 0n; x >>= 8n) positionBytes++
+  const letter = defaultPrefixBytes + tupleStringBytes("vd") + tupleStringBytes(view) + tupleIntBytes(version) + positionBytes
+  return (24 + 2 * active + 1) + (24 + 2 * letter + 1) + (28 + 2 * letter + 1 + 24 + 2 * letter + 1)
+}
+
+/**
+ * Runs an update over the stored states of its keys and writes the result; a defect when the update throws.
+ * `fixed`: the bytes besides states and dead letters (default: those of a commit).
+ */
 const updateStates = (
   v: MemoryVersion,
   view: string,
@@ -426,7 +446,8 @@ const updateStates = (
     readonly keys: ReadonlyArray<string>
     readonly update: ViewCommit["update"]
     readonly deadLetters?: ReadonlyArray<DeadLetter> | undefined
-  }
+  },
+  fixedBytes: number = memoryFixedBytes(view, version)
 ): Effect.Effect<never, ViewStateTooLarge | ViewCommitTooLarge> | undefined => {
   const read = new Map<string, Uint8Array>()
   for (const key of change.keys) {
@@ -441,7 +462,7 @@ const updateStates = (
   }
   // the limits of FoundationDB, with its key sizes under the default prefix: memory fails as production would
   const keyBytes = memoryKeyBytes(view, version)
-  let fixed = memoryFixedBytes(view, version)
+  let fixed = fixedBytes
   for (const letter of change.deadLetters ?? []) {
     const k = keyBytes("") + 14
     fixed += 28 + k + encoder.encode(JSON.stringify(Schema.encodeSync(Schema.toCodecJson(DeadLetter))(bounded(letter)))).length +
@@ -449,14 +470,15 @@ const updateStates = (
   }
   const tooLarge = checkCommit(view, version, change.keys, next, keyBytes, fixed)
   if (tooLarge !== undefined) return Effect.fail(tooLarge)
-  for (const [key, state] of next) {
+  next.forEach((state, key) => {
     if (state === null) {
       if (v.states.delete(key)) v.keys.delete(key)
     } else {
-      if (!v.states.has(key)) v.keys.add(key)
+      const size = v.states.size
       v.states.set(key, state)
+      if (v.states.size !== size) v.keys.add(key) // a new key
     }
-  }
+  })
   return undefined
 }
 
@@ -545,7 +567,8 @@ export const makeMemory: Effect.Effect<ViewStoreShape> = Effect.sync(() => {
       Effect.suspend(() => {
         const error = validate(letter.view, version)
         if (error !== undefined) return Effect.fail(error)
-        slot(letter.view, version, true)!.deadLetters.set(letter.position, bounded(letter))
+        const v = slot(letter.view, version, false)
+        if (v !== undefined && v.deadLetters.has(letter.position)) v.deadLetters.set(letter.position, bounded(letter))
         return Effect.void
       }),
     retryDeadLetter: (view, version, retry) =>
@@ -558,7 +581,7 @@ export const makeMemory: Effect.Effect<ViewStoreShape> = Effect.sync(() => {
         }
         const v = slot(view, version, false)
         if (v === undefined || !v.deadLetters.has(retry.position)) return Effect.succeed(false)
-        const failed = updateStates(v, view, version, retry)
+        const failed = updateStates(v, view, version, retry, memoryRetryBytes(view, version, retry.position))
         if (failed !== undefined) return failed
         v.deadLetters.delete(retry.position)
         return Effect.succeed(true)

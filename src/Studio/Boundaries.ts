@@ -108,6 +108,15 @@ export const Boundary = Schema.Struct({
   query: Schema.optionalKey(Query.QuerySchema),
   /** The last position the decision read (absent: it read no event). */
   after: Schema.optionalKey(SequencePosition.SequencePosition),
+  /**
+   * When the decision read more than once (a dependent decision model): every
+   * append condition the append carried, in order (`query` and `after` above
+   * are the first read's).
+   */
+  conditions: Schema.optionalKey(Schema.Array(Schema.Struct({
+    query: Query.QuerySchema,
+    after: Schema.optionalKey(SequencePosition.SequencePosition)
+  }))),
   outcome: Outcome,
   /** The position of the last appended event (or of the replayed run's). */
   position: Schema.optionalKey(SequencePosition.SequencePosition),
@@ -116,6 +125,8 @@ export const Boundary = Schema.Struct({
   appendedCount: Schema.Number,
   /** On a conflict: the first appended event that matched the condition. */
   conflictingPosition: Schema.optionalKey(SequencePosition.SequencePosition),
+  /** On a conflict: which of the append's conditions failed (0: the first). */
+  conflictingCondition: Schema.optionalKey(Schema.Number),
   /** On a failure: the error's tag and message. */
   error: Schema.optionalKey(Schema.String)
 })
@@ -174,6 +185,13 @@ const toBoundary = (process: string, attempt: Command.Attempt, at: number): Omit
     } else base.query = query
     if (condition.after !== undefined) base.after = condition.after
   }
+  const conditions = attempt.conditions
+  if (conditions !== undefined && conditions.length > 1) {
+    base.conditions = conditions.slice(0, maxQueryItemsKept).map((c) => ({
+      query: c.failIfEventsMatch,
+      ...(c.after !== undefined ? { after: c.after } : {})
+    }))
+  }
   const exit = attempt.exit
   if (Exit.isSuccess(exit)) {
     const result = exit.value
@@ -186,6 +204,7 @@ const toBoundary = (process: string, attempt: Command.Attempt, at: number): Omit
     if (Option.isSome(error) && error.value instanceof EventStore.AppendConditionFailed) {
       base.outcome = "conflict"
       base.conflictingPosition = error.value.conflictingPosition
+      base.conflictingCondition = error.value.conditionIndex
     } else if (Option.isNone(error) && Cause.hasInterruptsOnly(exit.cause)) {
       base.outcome = "interrupted"
     } else {
@@ -241,7 +260,11 @@ export interface BoundaryLogShape {
   readonly run: (sequence: number) => Effect.Effect<ReadonlyArray<Boundary>, EventStore.StorageError>
   /** Writes the records buffered in this process now. */
   readonly flush: Effect.Effect<void, EventStore.StorageError>
-  /** Records dropped in this process because the buffer was full (storage slower than the commands). */
+  /**
+   * Records dropped in this process: the buffer was full (storage slower than the commands), the store
+   * refused their batch, or its write's outcome was unknown. Records whose write failed otherwise (the
+   * store unavailable or busy) are written by a later flush.
+   */
   readonly dropped: Effect.Effect<number>
 }
 
@@ -285,7 +308,8 @@ const decodeBoundary = Schema.decodeUnknownExit(Schema.fromJsonString(Boundary))
 
 /**
  * The most bytes one stored record takes: a larger one keeps only its
- * query's first item and no appended events (their count stays).
+ * query's first item (and first condition) and no appended events (their
+ * count stays); when even that is too large, no query at all.
  *
  * @category limits
  * @since 0.1.0
@@ -299,13 +323,15 @@ const encodeBounded = (record: Boundary): Uint8Array => {
   const smaller: Boundary = {
     ...record,
     appended: [],
+    ...(record.conditions !== undefined ? { conditions: record.conditions.slice(0, 1) } : {}),
     ...(query !== undefined && query._tag === "Items" ? { query: Query.fromItems(query.items.slice(0, 1)) } : {}),
     error: `${record.error === undefined ? "" : `${record.error.slice(0, 200)}; `}record over ${maxRecordBytes} bytes: query cut to its first item, appended events not kept`
   }
   const cut = encoder.encode(encodeBoundary(smaller))
-  return cut.byteLength <= maxRecordBytes
-    ? cut
-    : encoder.encode(encodeBoundary({ ...smaller, query: Query.all(), error: `record over ${maxRecordBytes} bytes: query not kept` }))
+  if (cut.byteLength <= maxRecordBytes) return cut
+  // even one query item is too large: keep neither the query nor the conditions (their positions stay in `after`)
+  const { conditions: _conditions, ...bare } = smaller
+  return encoder.encode(encodeBoundary({ ...bare, query: Query.all(), error: `record over ${maxRecordBytes} bytes: query not kept` }))
 }
 
 // The ring's checkpoint holds the number of records ever written (high bits)
@@ -358,18 +384,38 @@ export const layer = (
         })
       }).pipe(
         // another process wrote a batch in between: take the next free sequence numbers
-        Effect.retry({ while: (e) => e._tag === "CheckpointMoved", times: 100 }),
-        Effect.mapError((e) =>
-          e instanceof EventStore.StorageError ? e : new EventStore.StorageError({ reason: `boundary records not written: ${e.message}` }))
+        Effect.retry({ while: (e) => e._tag === "CheckpointMoved", times: 100 })
       )
 
     const flush: Effect.Effect<void, EventStore.StorageError> = Effect.suspend(() => {
       if (pending.length === 0) return Effect.void
       const all = pending
       pending = []
-      const batches: Array<ReadonlyArray<Omit<Boundary, "sequence">>> = []
-      for (let i = 0; i < all.length; i += batchSize) batches.push(all.slice(i, i + batchSize))
-      return Effect.forEach(batches, writeBatch, { discard: true })
+      let written = 0
+      const rest = (): Effect.Effect<void, ViewStore.CommitError> => {
+        if (written >= all.length) return Effect.void
+        const batch = all.slice(written, written + batchSize)
+        return Effect.flatMap(writeBatch(batch), () => {
+          written += batch.length
+          return rest()
+        })
+      }
+      return rest().pipe(
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            // the records not written go back to the front of the buffer for the next flush (the store
+            // was unavailable, or busy), except the failed batch when the store refused it (it would
+            // refuse it again) or its outcome is unknown (it may be stored: writing it again would store
+            // it twice): that batch is counted as dropped, like the records the full buffer cannot take
+            const again = error._tag === "CheckpointMoved" || (error._tag === "StorageError" && error.unknownResult !== true)
+            const lost = again ? 0 : Math.min(batchSize, all.length - written)
+            const kept = [...all.slice(written + lost), ...pending]
+            dropped += lost + Math.max(0, kept.length - maxPending)
+            pending = kept.slice(0, maxPending)
+          })),
+        Effect.mapError((e) =>
+          e._tag === "StorageError" ? e : new EventStore.StorageError({ reason: `boundary records not written: ${e.message}` }))
+      )
     })
     // one flush at a time (the background loop, an explicit flush, the release)
     const lock = yield* Semaphore.make(1)

@@ -15,6 +15,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Command, Flag } from "effect/cli"
 import * as HttpServer from "effect/http/HttpServer"
 import { randomBytes } from "node:crypto"
@@ -51,6 +52,29 @@ export interface Options {
 }
 
 /**
+ * The Studio could not listen on its port (another program holds it, most
+ * often): its message names the address and the way out.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ListenFailed extends Schema.TaggedError<ListenFailed>()("ListenFailed", {
+  address: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Fairway Studio cannot listen on ${this.address}: ${this.reason}; choose another port with --port (0 picks a free one)`
+  }
+}
+
+const listenReason = (cause: unknown): string => {
+  const error = cause as { readonly code?: unknown; readonly message?: unknown } | undefined
+  if (error?.code === "EADDRINUSE") return "the port is in use"
+  if (error?.code === "EACCES") return "permission denied"
+  return typeof error?.message === "string" && error.message !== "" ? error.message : "the server did not start"
+}
+
+/**
  * The whole Studio app: the stores, the boundary recorder, the demo (on the
  * memory and simulator stores) and the server. Exposes the stores and the
  * boundary log (for tests that drive the app while a browser looks at it).
@@ -70,7 +94,7 @@ export const layer = (options: Options) => {
   const listening = Layer.effectDiscard(
     HttpServer.addressFormattedWith((address) => options.onListen === undefined ? Effect.void : options.onListen(`${address}/`))
   )
-  return listening.pipe(
+  const served = listening.pipe(
     Layer.provideMerge(Studio.serve({
       port: options.port,
       host: "127.0.0.1",
@@ -81,6 +105,10 @@ export const layer = (options: Options) => {
     })),
     Layer.provideMerge(app)
   )
+  return served.pipe(Layer.catchTag("ServeError", (error) =>
+    Layer.effectContext<Layer.Success<typeof served>, ListenFailed, never>(
+      Effect.fail(new ListenFailed({ address: `127.0.0.1:${options.port}`, reason: listenReason(error.cause) }))
+    )))
 }
 
 /**

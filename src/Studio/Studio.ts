@@ -36,7 +36,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as HttpRouter from "effect/http/HttpRouter"
-import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
@@ -82,7 +82,23 @@ export interface Options {
  */
 export const title = "Fairway Studio"
 
-const noStore = { "cache-control": "no-store" }
+const noStore = { "cache-control": "no-store", "x-content-type-options": "nosniff" }
+
+/**
+ * The page's content security policy: only its own script, style and API
+ * (event data is written by whoever appends: were some of it ever taken for
+ * markup, it could still run nothing), and no framing by other pages.
+ */
+const contentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'"
+].join("; ")
 
 const jsonResponse = (body: unknown, status = 200) =>
   HttpServerResponse.text(JSON.stringify(body), { status, contentType: "application/json", headers: noStore })
@@ -106,6 +122,29 @@ const list = (url: URL, name: string): ReadonlyArray<string> =>
 
 const positionParam = (value: string | null | undefined): SequencePosition.SequencePosition | undefined | "invalid" =>
   value === null || value === undefined || value === "" ? undefined : /^\d+$/.test(value) ? SequencePosition.make(BigInt(value)) : "invalid"
+
+/** The most event types a filter may name (each is one index range read per page). */
+const maxFilterTypes = 64
+
+/**
+ * The query of a request's `types` and `tags` (every event when both are
+ * empty), or why it is refused: more types than {@link maxFilterTypes}, or a
+ * filter no event can match (more tags than an event holds, a type or tag
+ * longer than the store allows).
+ */
+const filterQuery = (url: URL): Query.Query | { readonly invalid: string } => {
+  const types = list(url, "types")
+  const tags = list(url, "tags")
+  if (types.length > maxFilterTypes) return { invalid: `a filter names at most ${maxFilterTypes} event types, got ${types.length}` }
+  if (tags.length > EventStore.limits.maxTagsPerEvent) {
+    return { invalid: `a filter names at most ${EventStore.limits.maxTagsPerEvent} tags (an event holds no more), got ${tags.length}` }
+  }
+  if (types.some((t) => t.length > EventStore.limits.maxTypeLength)) {
+    return { invalid: `an event type is at most ${EventStore.limits.maxTypeLength} characters` }
+  }
+  if (tags.some((t) => t.length > EventStore.limits.maxTagLength)) return { invalid: `a tag is at most ${EventStore.limits.maxTagLength} characters` }
+  return Api.queryOf(types, tags)
+}
 
 const limitParam = (url: URL, fallback: number, max: number): number => {
   const n = Number(url.searchParams.get("limit") ?? fallback)
@@ -185,7 +224,10 @@ export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.H
         router.add("GET", path, (request) => handled(handler(request)))
 
       // -- the page ---------------------------------------------------------
-      const page = HttpServerResponse.text(pageHtml(`${base}/`), { contentType: "text/html; charset=utf-8", headers: noStore })
+      const page = HttpServerResponse.text(pageHtml(`${base}/`), {
+        contentType: "text/html; charset=utf-8",
+        headers: { ...noStore, "content-security-policy": contentSecurityPolicy, "referrer-policy": "no-referrer" }
+      })
       yield* router.add("GET", "/", Effect.succeed(page))
       yield* router.add("GET", "/app.js", Effect.succeed(HttpServerResponse.text(Bundle.script, { contentType: "text/javascript" })))
       yield* router.add("GET", "/app.css", Effect.succeed(HttpServerResponse.text(Bundle.style, { contentType: "text/css" })))
@@ -196,7 +238,8 @@ export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.H
         const url = urlOf(request)
         const before = positionParam(url.searchParams.get("before"))
         if (before === "invalid") return Effect.succeed(problem(400, "before must be a sequence position"))
-        const query = Api.queryOf(list(url, "types"), list(url, "tags"))
+        const query = filterQuery(url)
+        if ("invalid" in query) return Effect.succeed(problem(400, query.invalid))
         return Effect.map(
           Api.logPage(ctx, { query, before, limit: limitParam(url, 50, 500) }, reveal(request)),
           (page) => jsonResponse(page)
@@ -211,13 +254,19 @@ export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.H
         }))
       yield* router.add("GET", "/api/live", (request) => {
         const url = urlOf(request)
-        const after = positionParam(url.searchParams.get("after"))
-        if (after === "invalid") return Effect.succeed(problem(400, "after must be a sequence position"))
-        const query = Api.queryOf(list(url, "types"), list(url, "tags"))
+        const requested = positionParam(url.searchParams.get("after"))
+        if (requested === "invalid") return Effect.succeed(problem(400, "after must be a sequence position"))
+        // a reconnecting EventSource sends the id (the position) of the last event it received: resume after it
+        const last = positionParam(request.headers["last-event-id"])
+        const after = last === undefined || last === "invalid"
+          ? requested
+          : requested === undefined ? last : SequencePosition.max(requested, last)
+        const query = filterQuery(url)
+        if ("invalid" in query) return Effect.succeed(problem(400, query.invalid))
         const show = reveal(request)
         const events = store.subscribe(query, after === undefined ? undefined : { after }).pipe(
           Stream.mapEffect((event) => Api.eventJson(ctx, event, show)),
-          Stream.map((event) => `event: append\ndata: ${JSON.stringify(event)}\n\n`)
+          Stream.map((event) => `id: ${event.position}\nevent: append\ndata: ${JSON.stringify(event)}\n\n`)
         )
         const heartbeat = Stream.tick("15 seconds").pipe(Stream.map(() => ": heartbeat\n\n"))
         const body = Stream.merge(events, heartbeat, { haltStrategy: "left" }).pipe(
@@ -237,7 +286,7 @@ export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.H
           command: url.searchParams.get("command") || undefined,
           conflicted: url.searchParams.get("conflicted") === "1",
           limit: limitParam(url, 100, 1_000)
-        }), (body) => jsonResponse(body))
+        }, reveal(request)), (body) => jsonResponse(body))
       })
       yield* get("/api/boundaries/:sequence", (request) =>
         Effect.gen(function* () {
@@ -248,12 +297,13 @@ export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.H
         }))
       yield* get("/api/explore", (request) => {
         const url = urlOf(request)
-        const after = positionParam(url.searchParams.get("after"))
-        if (after === "invalid") return Effect.succeed(problem(400, "after must be a sequence position"))
-        const types = list(url, "types")
-        const tags = list(url, "tags")
-        if (types.length === 0 && tags.length === 0) return Effect.succeed(problem(400, "give event types or tags"))
-        const query = Api.queryOf(types, tags)
+        // `start`: a decision that read nothing (any matching event conflicts with it)
+        const afterText = url.searchParams.get("after")
+        const after = afterText === "start" ? "start" : positionParam(afterText)
+        if (after === "invalid") return Effect.succeed(problem(400, "after must be a sequence position or start"))
+        const query = filterQuery(url)
+        if ("invalid" in query) return Effect.succeed(problem(400, query.invalid))
+        if (query._tag === "All") return Effect.succeed(problem(400, "give event types or tags"))
         const invalid = Query.invalidReason(query)
         if (invalid !== undefined) return Effect.succeed(problem(400, invalid.message))
         return Effect.map(Api.explore(ctx, query, after, reveal(request)), (body) => jsonResponse(body))
@@ -305,16 +355,39 @@ export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.H
     })
   )
 
+const loopbackNames: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+
+/** The host name of a `Host` header, without its port. */
+const hostName = (header: string | undefined): string =>
+  header === undefined ? "" : header.trim().toLowerCase().replace(/:\d*$/, "").replace(/\.$/, "")
+
 /**
  * Serves the Studio on its own Node HTTP server (`host` default
  * `127.0.0.1`, `port` 0: an ephemeral port).
+ *
+ * On a loopback host it answers only requests addressed to a loopback name
+ * (`Host: 127.0.0.1`, `localhost` or `[::1]`, any port), and `403` to the
+ * others: a page elsewhere whose host name an attacker rebinds to 127.0.0.1
+ * (DNS rebinding) cannot read the log.
  *
  * @category running
  * @since 0.1.0
  */
 export const serve = (
   options?: Options & { readonly port?: number | undefined; readonly host?: string | undefined }
-) =>
-  HttpRouter.serve(layer(options), { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options?.port ?? 0, host: options?.host ?? "127.0.0.1" }))
-  )
+) => {
+  const host = options?.host ?? "127.0.0.1"
+  return HttpRouter.serve(layer(options), {
+    disableLogger: true,
+    disableListenLog: true,
+    ...(loopbackNames.has(host)
+      ? {
+        middleware: <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+          Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) =>
+            loopbackNames.has(hostName(request.headers["host"]))
+              ? app
+              : Effect.succeed(problem(403, "the Studio answers only requests addressed to 127.0.0.1 or localhost")))
+      }
+      : {})
+  }).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options?.port ?? 0, host })))
+}

@@ -39,14 +39,20 @@ export interface Backend {
 }
 
 /**
- * The in-memory stores.
+ * The in-memory stores, enforcing FoundationDB's limits (sizes of values,
+ * keys and an append's transaction), so a test on memory fails the way
+ * production would.
  *
  * @category backends
  * @since 0.1.0
  */
 export const memory: Backend = {
   name: "memory",
-  layer: Layer.mergeAll(EventStore.layerMemory, ViewStore.layerMemory, AutomationStore.layerMemory)
+  layer: Layer.mergeAll(
+    EventStore.layerMemoryWith({ checkAppend: EventStoreFdb.checkAppend() }),
+    ViewStore.layerMemory,
+    AutomationStore.layerMemory
+  )
 }
 
 /**

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { TestConsole } from "effect/testing"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import * as Main from "../../src/Cli/Main.ts"
+import * as Main from "fairway/Cli/Main"
 
 // an app module whose layer holds a view and an automation that each parked one event
 const dir = path.join(import.meta.dirname, `.dead-letters-${process.pid}`)
@@ -14,12 +14,12 @@ fs.mkdirSync(dir, { recursive: true })
 fs.writeFileSync(
   appModule,
   `import { Effect, Layer, References, Schedule, Schema } from "effect"
-import * as Event from "../../../src/Dcb/Event.ts"
-import * as EventStore from "../../../src/Dcb/EventStore.ts"
-import * as Query from "../../../src/Dcb/Query.ts"
-import * as Memory from "../../../src/Layer/Memory.ts"
-import * as AutomationStore from "../../../src/Module/AutomationStore.ts"
-import * as View from "../../../src/Module/View.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as Memory from "fairway/Layer/Memory"
+import * as AutomationStore from "fairway/Module/AutomationStore"
+import * as View from "fairway/Module/View"
 
 const Posted = Event.define("Posted", { payload: Schema.Struct({ id: Schema.String }), tags: () => [] })
 const Index = View.make({

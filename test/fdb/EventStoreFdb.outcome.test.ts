@@ -104,3 +104,23 @@ describe("EventStoreFdb: the transaction budget counts like FoundationDB", () =>
       expect((yield* sim.stats).commits).toBe(1)
     }))
 })
+
+describe("EventStoreFdb: reads of the whole log are bounded by bytes per transaction", () => {
+  it.effect("Query.all() over events of 90 KB reads about 1 MB per transaction, every event in order", () =>
+    Effect.gen(function* () {
+      const { events, sim } = yield* store({ costs: "realistic" })
+      for (let i = 0; i < 40; i++) {
+        yield* events.append([{ type: "Big", tags: [], data: new Uint8Array(90_000).fill(i) }])
+      }
+      yield* sim.resetStats
+      const read = Array.from(yield* Stream.runCollect(events.read(Query.all())))
+      expect(read.map((e) => e.data[0])).toEqual(Array.from({ length: 40 }, (_, i) => i))
+      // 40 × 90 KB = 3.6 MB: at least 4 transactions, none reading much more than 1 MB
+      const stats = yield* sim.stats
+      expect(stats.transactions).toBeGreaterThanOrEqual(4)
+      // backwards too
+      const back = Array.from(yield* Stream.runCollect(events.read(Query.all(), { backwards: true })))
+      expect(back.map((e) => e.data[0])).toEqual(Array.from({ length: 40 }, (_, i) => 39 - i))
+    }))
+})
+

@@ -79,4 +79,12 @@ describe("FdbDatabase over the binding, at the edges", () => {
       expect(error.reason).toContain("already initialized with API version 710")
       expect(opened).toBe(2)
     }))
+
+  it.effect("a range read capped by maxBytes reads batch by batch and stops at the cap", () =>
+    Effect.gen(function* () {
+      const b = scripted([])
+      const rows = yield* b.db.transact((tn) => tn.getRange(Uint8Array.of(1), Uint8Array.of(9), { maxBytes: 10 }))
+      expect(rows.map((r) => r.key)).toEqual([Uint8Array.of(1), Uint8Array.of(2)])
+      expect(b.calls.some((c) => c.startsWith("getRangeBatch"))).toBe(true)
+    }))
 })

@@ -6,7 +6,7 @@
  * outcomes that stay unknown once an attempt ended in 1021.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type * as FdbDatabase from "fairway/Fdb/FdbDatabase"
 import * as FdbError from "fairway/Fdb/FdbError"
@@ -200,4 +200,44 @@ describe("the simulator charges like a cluster", () => {
       expect(applied).toBeGreaterThan(0)
       expect(dropped).toBeGreaterThan(0)
     }))
+
+  it.effect("a range read capped by maxBytes stops after the pair reaching it and conflicts only up to it", () =>
+    Effect.gen(function* () {
+      const { database: db } = FdbSimulator.make()
+      yield* db.transact((tn) =>
+        Effect.forEach(["a", "b", "c", "d"], (key) => tn.set(k(key), new Uint8Array(100)), { discard: true }))
+      let first = true
+      const exit = yield* Effect.exit(db.transact((tn) =>
+        Effect.gen(function* () {
+          const rows = yield* tn.getRange(k("a"), k("z"), { maxBytes: 150 })
+          expect(rows.map((r) => Tuple.unpack(r.key)[0])).toEqual(["a", "b"])
+          if (first) {
+            first = false
+            yield* db.transact((other) => other.set(k("c"), Uint8Array.of(1))) // past the last key returned
+          }
+          yield* tn.set(k("x"), Uint8Array.of(1))
+        }), once))
+      expect(Exit.isSuccess(exit)).toBe(true)
+    }))
+
+  it.effect("an interruption while the commit is in flight leaves it in flight: it may still be applied", () =>
+    Effect.gen(function* () {
+      let inFlight = 0
+      let landed = 0
+      for (let seed = 1; seed <= 30; seed++) {
+        const { control, database: db } = FdbSimulator.make({ seed, faults: { delay: 1, maxDelayYields: 40 } })
+        const fiber = yield* Effect.forkChild(db.transact((tn) => tn.set(k("a"), Uint8Array.of(1))), { startImmediately: true })
+        for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+        yield* Fiber.interrupt(fiber)
+        const before = yield* control.stats
+        yield* control.settle
+        const after = yield* control.stats
+        inFlight += before.unknownResultDeferred
+        landed += after.unknownResultCommitted
+      }
+      // the interrupted commits were in flight, and they landed (a blind write cannot conflict)
+      expect(inFlight).toBeGreaterThan(0)
+      expect(landed).toBe(inFlight)
+    }))
 })
+

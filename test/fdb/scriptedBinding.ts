@@ -35,6 +35,11 @@ export const scripted = (commitFailures: Array<number>, onCommit?: () => void) =
         const pool = Buffer.from([9, 1, 2, 9])
         return [[pool.subarray(1, 2), pool.subarray(2, 3)]]
       },
+      getRangeBatch: async function*(start, end, options?) {
+        calls.push(`getRangeBatch ${hex(start)}..${hex(end)} ${JSON.stringify(options)}`)
+        yield [[Buffer.from([1]), Buffer.alloc(6, 2)], [Buffer.from([2]), Buffer.alloc(6, 3)]]
+        yield [[Buffer.from([3]), Buffer.alloc(6, 4)]]
+      },
       set: (key, value) => void pending.push(`set ${hex(key)}=${hex(value)}`),
       clear: (key) => void pending.push(`clear ${hex(key)}`),
       clearRange: (start, end) => void pending.push(`clearRange ${hex(start)}..${hex(end)}`),

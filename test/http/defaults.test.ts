@@ -1,14 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, Option, References, Schema, Stream } from "effect"
 import { HttpApiEndpoint } from "effect/http-api"
-import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as App from "../../src/Http/App.ts"
-import * as Idempotency from "../../src/Http/Idempotency.ts"
-import * as Route from "../../src/Http/Route.ts"
-import * as Command from "../../src/Module/Command.ts"
+import * as DecisionModel from "fairway/Dcb/DecisionModel"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as App from "fairway/Http/App"
+import * as Idempotency from "fairway/Http/Idempotency"
+import * as Route from "fairway/Http/Route"
+import * as Command from "fairway/Module/Command"
 
 // A sign-up that answers with a secret token (as RealWorld answers with a JWT), and a note that counts runs.
 const SignedUp = Event.define("SignedUp", {
@@ -53,6 +53,15 @@ const routes = [
   }),
   Route.command("note", "POST", "/notes", Note),
   Route.withMaxBodyBytes(Route.command("bigNote", "POST", "/big-notes", Note), 5_000_000),
+  // a route that identifies its caller by an API key instead of the Authorization header
+  Route.withPrincipal(
+    Route.command("keyedNote", "POST", "/keyed-notes/:box", Note, {
+      params: { box: Schema.String },
+      input: ({ payload }) => payload,
+      payload: Schema.Struct({ text: Schema.String })
+    }),
+    (request) => Effect.succeed(`api-key:${request.headers["x-api-key"] ?? "none"}`)
+  ),
   Route.route(
     HttpApiEndpoint.post("status", "/status", { payload: Schema.Struct({ n: Schema.Number }) }),
     () =>
@@ -293,6 +302,22 @@ describe("HTTP defaults", () => {
       expect(unsupported.status).toBe(415)
       expect(unsupported.json._tag).toBe("UnsupportedMediaType")
     }))
+})
+
+describe("a route may derive the principal itself", () => {
+  it.effect("Route.withPrincipal: the API key decides whose response is replayed, not the Authorization header", () =>
+    quiet(Effect.gen(function*() {
+      const { count, send } = yield* setup()
+      const k1 = { "x-api-key": "key-1", "idempotency-key": "n" }
+      const k2 = { "x-api-key": "key-2", "idempotency-key": "n" }
+      const first = yield* send("POST", "/keyed-notes/b1", { text: "t" }, { ...alice, ...k1 })
+      const other = yield* send("POST", "/keyed-notes/b1", { text: "t" }, { ...alice, ...k2 })
+      expect([first.replayed, other.replayed]).toEqual([null, null])
+      expect(yield* count("Noted")).toBe(2)
+      const again = yield* send("POST", "/keyed-notes/b1", { text: "t" }, { ...bob, ...k1 })
+      expect(again.replayed).toBe("true")
+      expect(yield* count("Noted")).toBe(2)
+    })))
 })
 
 describe("Route.command scopes the command's key to the principal", () => {

@@ -113,12 +113,12 @@ for (const backend of backends) {
         expect(yield* eventsOf("x")).toBe(2)
       }).pipe(Effect.provide(Layer.mergeAll(store(), Admission.layer()))))
 
-    it.live("a full boundary fails fast with Overloaded naming it; other boundaries are unaffected", () =>
+    it.live("a full boundary fails fast with BoundaryOverloaded naming it; other boundaries are unaffected", () =>
       Effect.gen(function* () {
         const { holder, release, waiting } = yield* holdWithWaiter("x")
         const rejected = yield* Effect.flip(Command.run(Deposit, { account: "x" }))
-        assert(rejected._tag === "Overloaded")
-        assert(rejected instanceof Admission.Overloaded)
+        assert(rejected._tag === "BoundaryOverloaded")
+        assert(rejected instanceof Admission.BoundaryOverloaded)
         expect(rejected.boundary).toBe("tag:account:x")
         expect(rejected.command).toBe("Deposit")
         expect(rejected.maxWaiting).toBe(1)

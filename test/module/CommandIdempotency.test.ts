@@ -1,12 +1,12 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Schema, Stream } from "effect"
-import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Simulated from "../../src/Layer/Simulated.ts"
-import * as Command from "../../src/Module/Command.ts"
+import * as DecisionModel from "fairway/Dcb/DecisionModel"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as Memory from "fairway/Layer/Memory"
+import * as Simulated from "fairway/Layer/Simulated"
+import * as Command from "fairway/Module/Command"
 
 const Opened = Event.define("AccountOpened", {
   payload: Schema.Struct({ account: Schema.String }),

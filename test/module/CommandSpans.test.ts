@@ -38,6 +38,7 @@ describe("Command spans", () => {
       })
       const result = yield* Command.run(Probe, { id: "a" }).pipe(Effect.withTracer(tracer))
       expect(spanOf(result)).toBe("Command.run Probe")
-      expect(names).toEqual(["Command.run Probe", "DecisionModel.read"])
+      expect(names[0]).toBe("Command.run Probe")
+      expect(names).toContain("DecisionModel.read")
     }).pipe(Effect.provide(EventStore.layerMemory)))
 })

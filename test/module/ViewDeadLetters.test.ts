@@ -1,12 +1,12 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schedule, Schema } from "effect"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Simulated from "../../src/Layer/Simulated.ts"
-import * as View from "../../src/Module/View.ts"
-import * as ViewStore from "../../src/Module/ViewStore.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as Memory from "fairway/Layer/Memory"
+import * as Simulated from "fairway/Layer/Simulated"
+import * as View from "fairway/Module/View"
+import * as ViewStore from "fairway/Module/ViewStore"
 
 const Posted = Event.define("Posted", {
   payload: Schema.Struct({ id: Schema.String, tags: Schema.Array(Schema.String) }),
@@ -93,6 +93,49 @@ for (const [backend, Env] of backends) {
         // the tag index (5,000 keys of one event) still works: each key is small
         yield* View.catchUp(index)
         expect(yield* count(index, "t4999")).toBe(1)
+      }).pipe(Effect.provide(Env)))
+
+    it.effect("a state over the value limit, or one event's commit over the transaction limit, is parked", () =>
+      Effect.gen(function* () {
+        // the payload says how big a state it makes, and over how many keys
+        const Sized = View.make({
+          name: "Sized",
+          version: 1,
+          query: Query.item({ types: [Posted.type] }),
+          events: [Posted],
+          initial: "",
+          maxAttempts: 2,
+          retry: noDelay,
+          batchSize: 10,
+          key: (e) => e.payload.tags,
+          evolve: (_, e) => "x".repeat(Number(e.payload.id))
+        })
+        yield* post("10", ["small"])
+        const bigState = yield* post("150000", ["big"]) // one state of 150 kB: over FoundationDB's 100 kB values
+        const bigCommit = yield* post("90000", Array.from({ length: 120 }, (_, i) => `k${i}`)) // 120 × 90 kB > 10 MB
+        yield* post("20", ["small"])
+        const result = yield* View.catchUp(Sized)
+        expect(result.parked).toBe(2)
+        expect(yield* View.get(Sized, "small")).toEqual(Option.some("x".repeat(20)))
+        expect(Option.isNone(yield* View.get(Sized, "big"))).toBe(true)
+        expect(Option.isNone(yield* View.get(Sized, "k0"))).toBe(true)
+        const letters = yield* View.deadLetters(Sized)
+        expect(letters.map((l) => l.position)).toEqual([bigState, bigCommit])
+        expect(letters[0]!.error).toContain("ViewStateTooLarge")
+        expect(letters[1]!.error).toContain("ViewCommitTooLarge")
+      }).pipe(Effect.provide(Env)), 60_000)
+
+    it.effect("racing runners apply every good event once and park every bad one once", () =>
+      Effect.gen(function* () {
+        const index = makeIndex({ explodeOn: "bad" })
+        const bad: Array<bigint> = []
+        for (let i = 0; i < 40; i++) {
+          const position = yield* post(i % 7 === 3 ? "bad" : `p${i}`, ["a"])
+          if (i % 7 === 3) bad.push(position)
+        }
+        yield* Effect.forEach([1, 2, 3], () => View.catchUp(index), { concurrency: "unbounded", discard: true })
+        expect(yield* count(index, "a")).toBe(40 - bad.length)
+        expect((yield* View.deadLetters(index)).map((l) => l.position)).toEqual(bad)
       }).pipe(Effect.provide(Env)))
 
     it.effect("an event that does not decode is parked", () =>
@@ -188,13 +231,13 @@ describe("View dead letters: what is not parked", () => {
       yield* post("bad", ["a"])
       yield* post("p1", ["a"])
       yield* Effect.gen(function* () {
-        for (let i = 0; i < 500; i++) {
+        for (let i = 0; i < 4000; i++) {
           const s = yield* View.status(index)
           if (s.caughtUp && Option.isSome(s.activeVersion)) break
           yield* Effect.sleep("5 millis")
         }
         yield* post("p2", ["a"])
-        for (let i = 0; i < 500 && (yield* count(index, "a")) < 2; i++) yield* Effect.sleep("5 millis")
+        for (let i = 0; i < 4000 && (yield* count(index, "a")) < 2; i++) yield* Effect.sleep("5 millis")
         expect(yield* count(index, "a")).toBe(2)
         expect((yield* View.status(index)).deadLetters).toBe(1)
       }).pipe(Effect.provide(View.layer(index)))

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Schema } from "effect"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Simulated from "../../src/Layer/Simulated.ts"
-import * as View from "../../src/Module/View.ts"
+import * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as Memory from "fairway/Layer/Memory"
+import * as Simulated from "fairway/Layer/Simulated"
+import * as View from "fairway/Module/View"
 
 // A list read model: one small state per (list, entry), keyed for the order it is listed in.
 const Published = Event.define("Published", {
@@ -179,7 +179,7 @@ describe("View lists, concurrent", () => {
       const fiber = yield* Effect.forkChild(View.run(Entries))
       for (let i = 0; i < 20; i++) yield* publish(`l${i}`, i, ["t"])
       let seen = 0
-      for (let tries = 0; tries < 500 && seen < 20; tries++) {
+      for (let tries = 0; tries < 4000 && seen < 20; tries++) {
         seen = (yield* View.list(Entries, { prefix: "tag:t:" })).length
         if (seen < 20) yield* Effect.sleep("5 millis")
       }

@@ -243,3 +243,40 @@ describe("DecisionModel, on the less travelled paths", () => {
 })
 
 const collect = (query: Query.Query) => Effect.map(Stream.runCollect(EventStore.read(query)), (events) => Array.from(events))
+
+describe("DecisionModel guards and defects", () => {
+  it("isDecisionModel tells a model from anything else", () => {
+    const model = DecisionModel.makeRaw({ query: Query.all(), initial: 0, evolve: (n) => n + 1 })
+    expect(DecisionModel.isDecisionModel(model)).toBe(true)
+    expect(DecisionModel.isDecisionModel(DecisionModel.combine({ a: model }))).toBe(true)
+    for (const u of [null, undefined, 0, "model", {}, { query: Query.all(), initial: 0 }, { [DecisionModel.TypeId]: "other" }]) {
+      expect(DecisionModel.isDecisionModel(u), String(u)).toBe(false)
+    }
+  })
+
+  it.effect("an evolve that throws is a defect (the error itself), never a decode failure", () =>
+    Effect.gen(function*() {
+      yield* seed
+      const boom = new Error("boom")
+      const model = DecisionModel.make({
+        query: Query.item({ types: ["Deposited"] }),
+        initial: 0,
+        events: [Deposited],
+        evolve: (): number => {
+          throw boom
+        }
+      })
+      const exit = yield* Effect.exit(DecisionModel.read(model))
+      expect(exit._tag).toBe("Failure")
+      if (exit._tag === "Failure") {
+        expect(exit.cause.reasons.some((r) => r._tag === "Die" && r.defect === boom)).toBe(true)
+        expect(exit.cause.reasons.some((r) => r._tag === "Fail")).toBe(false)
+      }
+      const [event] = yield* collect(Query.item({ types: ["Deposited"] }))
+      const stepExit = yield* Effect.exit(model.step(0, event!, new Map()))
+      expect(stepExit._tag).toBe("Failure")
+      if (stepExit._tag === "Failure") {
+        expect(stepExit.cause.reasons.some((r) => r._tag === "Die" && r.defect === boom)).toBe(true)
+      }
+    }).pipe(Effect.provide(EventStore.layerMemory)))
+})

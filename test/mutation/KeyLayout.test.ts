@@ -175,4 +175,27 @@ describe("KeyLayout", () => {
       expect(yield* db.transact((tn) => KeyLayout.readPosition(tn, layout.head))).toEqual(Option.some(0x0abcn))
       expect(yield* db.transact((tn) => KeyLayout.readPosition(tn, layout.head, true))).toEqual(Option.some(0x0abcn))
     }).pipe(Effect.provide(FdbDatabase.layerSimulated())))
+
+  it.effect("readPosition conflicts with a concurrent write unless it reads as a snapshot", () =>
+    Effect.gen(function*() {
+      const db = yield* FdbDatabase.FdbDatabase
+      const layout = KeyLayout.make("rc")
+      const attempts = (snapshot: boolean | undefined) =>
+        Effect.gen(function*() {
+          let n = 0
+          yield* db.transact((tn) =>
+            Effect.gen(function*() {
+              n++
+              yield* snapshot === undefined ? KeyLayout.readPosition(tn, layout.head) : KeyLayout.readPosition(tn, layout.head, snapshot)
+              // another writer moves the head after this read
+              if (n === 1) yield* db.transact((other) => other.set(layout.head, KeyLayout.positionToBytes(BigInt(n + 10))))
+              yield* tn.set(layout.automation("x"), Uint8Array.of(n))
+            })
+          )
+          return n
+        })
+      expect(yield* attempts(undefined)).toBe(2)
+      expect(yield* attempts(false)).toBe(2)
+      expect(yield* attempts(true)).toBe(1)
+    }).pipe(Effect.provide(FdbDatabase.layerSimulated())))
 })

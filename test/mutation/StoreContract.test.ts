@@ -14,13 +14,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as AppendCondition from "../../src/Dcb/AppendCondition.ts"
-import type * as Event from "../../src/Dcb/Event.ts"
-import * as EventStore from "../../src/Dcb/EventStore.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as SequencePosition from "../../src/Dcb/SequencePosition.ts"
-import * as EventStoreFdb from "../../src/Fdb/EventStoreFdb.ts"
-import * as FdbDatabase from "../../src/Fdb/FdbDatabase.ts"
+import * as AppendCondition from "fairway/Dcb/AppendCondition"
+import type * as Event from "fairway/Dcb/Event"
+import * as EventStore from "fairway/Dcb/EventStore"
+import * as Query from "fairway/Dcb/Query"
+import * as SequencePosition from "fairway/Dcb/SequencePosition"
+import * as EventStoreFdb from "fairway/Fdb/EventStoreFdb"
+import * as FdbDatabase from "fairway/Fdb/FdbDatabase"
 
 const backends: ReadonlyArray<readonly [string, () => Layer.Layer<EventStore.EventStore>]> = [
   ["memory", () => EventStore.layerMemory],
@@ -242,6 +242,68 @@ for (const [name, makeLayer] of backends) {
       }
     })
 
+    describe("long reads (several chunks and pages) agree with a filter over every event", () => {
+      test("each shape of query, with limits around the chunk size, forwards and backwards", (store) =>
+        Effect.gen(function*() {
+          const n = name === "memory" ? 2_600 : 260
+          const types = ["A", "B", "C"]
+          const tagsOf = (i: number) => [`t${i % 4}`, ...(i % 5 === 0 ? ["five"] : []), ...(i % 7 === 0 ? ["seven"] : [])]
+          const events = Array.from({ length: n }, (_, i) => ev(types[i % 3]!, tagsOf(i), String(i)))
+          for (let i = 0; i < n; i += 1_000) yield* store.append(events.slice(i, i + 1_000))
+          const everything = yield* readAll(store, Query.all())
+          const queries = [
+            Query.all(),
+            Query.item({ types: ["A"] }),
+            Query.item({ types: ["A", "C"] }),
+            Query.item({ tags: ["t1"] }),
+            Query.item({ tags: ["five", "t0"] }),
+            Query.item({ types: ["B"], tags: ["t2"] }),
+            Query.item({ types: ["B", "A"], tags: ["five"] }),
+            Query.item({ types: ["C"], tags: ["seven", "five"] }),
+            Query.fromItems([{ types: ["A"], tags: ["seven"] }, { tags: ["five"] }]),
+            Query.fromItems([{ types: ["B"] }, { tags: ["t3"] }, { types: ["C"], tags: ["t1"] }])
+          ]
+          const limits = name === "memory" ? [undefined, 1, 1_023, 1_024, 1_025, 2_000] : [undefined, 1, 7, 40]
+          const middle = everything[Math.floor(n / 3)]!.position
+          for (const [qi, query] of queries.entries()) {
+            const matching = everything.filter((e) => Query.matches(query, e))
+            for (const backwards of [false, true]) {
+              for (const after of [undefined, middle]) {
+                const candidates = matching.filter((e) => after === undefined || e.position > after)
+                const ordered = backwards ? [...candidates].reverse() : candidates
+                for (const limit of limits) {
+                  const got = yield* readAll(store, query, { backwards, after, limit })
+                  const expected = limit === undefined ? ordered : ordered.slice(0, limit)
+                  expect(got.map(labelOf), `query ${qi}, backwards ${backwards}, after ${after}, limit ${limit}`)
+                    .toEqual(expected.map(labelOf))
+                }
+              }
+            }
+          }
+        }))
+    })
+
+    describe("recordedAt", () => {
+      test("is the time of the append: the same for one append's events, later for a later append", (store) =>
+        Effect.gen(function*() {
+          const start = Date.now()
+          yield* store.append([ev("A", [], "1"), ev("A", [], "2")])
+          yield* Effect.sleep("20 millis")
+          yield* store.append([ev("A", [], "3")])
+          yield* Effect.sleep("20 millis")
+          yield* store.append([ev("A", [], "4")])
+          const end = Date.now()
+          const times = (yield* readAll(store, Query.all())).map((e) => e.recordedAt.epochMilliseconds)
+          expect(times[0]).toBe(times[1])
+          expect(times[2]!).toBeGreaterThan(times[1]!)
+          expect(times[3]!).toBeGreaterThan(times[2]!)
+          for (const t of times) {
+            expect(t).toBeGreaterThanOrEqual(start)
+            expect(t).toBeLessThanOrEqual(end)
+          }
+        }))
+    })
+
     describe("tags come back as they were given", () => {
       test("in their order, for every combination, and reads by any of them find the event", (store) =>
         Effect.gen(function*() {
@@ -269,12 +331,43 @@ for (const [name, makeLayer] of backends) {
             const expected = events.filter((e) => e.tags.includes(tag)).map(labelOf)
             expect((yield* readAll(store, Query.item({ tags: [tag] }))).map(labelOf), tag).toEqual(expected)
           }
+          // an event is never found by a tag it does not carry
+          expect(yield* readAll(store, Query.item({ tags: ["undefined"] }))).toEqual([])
+          // an empty list of types puts no constraint: the item reads like its tags alone
+          expect((yield* readAll(store, Query.item({ types: [], tags: ["c"] }))).map(labelOf)).toEqual(
+            events.filter((e) => e.tags.includes("c")).map(labelOf)
+          )
+          // no metadata given: none read back
+          for (const e of events) expect("metadata" in e).toBe(false)
           const ab = events.filter((e) => e.tags.includes("a") && e.tags.includes("b")).map((e) => `${e.type}${labelOf(e)}`)
           expect((yield* readAll(store, Query.item({ tags: ["b", "a"] }))).map((e) => `${e.type}${labelOf(e)}`)).toEqual(ab)
         }))
     })
 
+    describe("many distinct tags", () => {
+      test("tag lists that share digits are kept apart", (store) =>
+        Effect.gen(function*() {
+          // thirteen tags known to the store, then lists whose members could run together ("1"+"12", "11"+"2")
+          yield* store.append(Array.from({ length: 13 }, (_, i) => ev("Seed", [`t${i}`], `seed${i}`)))
+          yield* store.append([ev("A", ["t1", "t12"], "x"), ev("A", ["t11", "t2"], "y"), ev("A", ["t1", "t1", "t2"], "z")])
+          const read = yield* readAll(store, Query.item({ types: ["A"] }))
+          expect(read.map((e) => [...e.tags])).toEqual([["t1", "t12"], ["t11", "t2"], ["t1", "t1", "t2"]])
+          expect((yield* readAll(store, Query.item({ tags: ["t12"] }))).map(labelOf)).toEqual(["seed12", "x"])
+          expect((yield* readAll(store, Query.item({ tags: ["t2", "t1"] }))).map(labelOf)).toEqual(["z"])
+        }))
+    })
+
     describe("an event that repeats a tag", () => {
+      test("a condition of one item of a type and a tag fails exactly on an event of both", (store) =>
+        Effect.gen(function*() {
+          const condition = AppendCondition.make(Query.item({ types: ["A"], tags: ["t"] }))
+          yield* store.append([ev("A", ["u"]), ev("B", ["t"]), ev("A", [])])
+          yield* store.append([ev("C", [])], { condition })
+          const p = yield* store.append([ev("A", ["u", "t"], "hit")])
+          const error = yield* rejected(store, store.append([ev("C", [])], { condition }))
+          expect((error as unknown as EventStore.AppendConditionFailed).conflictingPosition).toBe(p)
+        }))
+
       test("is read once by its tag, and counts once for a condition", (store) =>
         Effect.gen(function*() {
           yield* store.append([ev("A", ["t", "t"], "1")])

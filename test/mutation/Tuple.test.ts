@@ -8,21 +8,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FdbTuple from "fdb-tuple"
 import * as Tuple from "fairway/Fdb/Tuple"
+import { rngOf } from "../fdb/random.ts"
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex")
 
-/** A deterministic pseudo-random generator (xorshift), so that a failure can be replayed. */
-const rng = (seed: number) => {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s / 0x1_0000_0000
-  }
-}
 
 const integers: ReadonlyArray<number | bigint> = [
   0, 1, -1, 2, 127, 128, 255, 256, -255, -256, -257, 65535, 65536, -65536, 2 ** 24 - 1, 2 ** 24, 2 ** 32, -(2 ** 32),
@@ -82,7 +71,7 @@ describe("Tuple, against the fdb-tuple package", () => {
   })
 
   it("random tuples: the same bytes, a round trip, and the same order as the other implementation", () => {
-    const next = rng(20260601)
+    const next = rngOf(20260601)
     const tuples = Array.from({ length: 400 }, () => Array.from({ length: 1 + Math.floor(next() * 4) }, () => randomItem(next)))
     const packed = tuples.map((t) => Tuple.pack(t))
     for (let i = 0; i < tuples.length; i++) {
@@ -118,6 +107,20 @@ describe("Tuple, against the fdb-tuple package", () => {
       expect(() => Tuple.unpack(Buffer.from(bad, "hex")), bad).toThrow(RangeError)
     }
     expect(() => Tuple.unpack(Buffer.from("02ff00", "hex"))).toThrow()
+  })
+
+  it("says what is wrong", () => {
+    expect(() => Tuple.versionstamp(new Uint8Array(11))).toThrow("a versionstamp has 12 bytes, got 11")
+    expect(() => Tuple.pack([1.5])).toThrow("tuple integers must be safe integers, got 1.5")
+    expect(() => Tuple.pack([2n ** 64n])).toThrow("tuple integers are limited to 8 bytes of magnitude")
+    expect(() => Tuple.pack([{ _tag: "Other" } as unknown as Tuple.TupleItem])).toThrow("unsupported tuple element: [object Object]")
+    expect(() => Tuple.unpack(Buffer.from("0261", "hex"))).toThrow("unterminated tuple element")
+    expect(() => Tuple.unpack(Buffer.from("33" + "00".repeat(11), "hex"))).toThrow("truncated versionstamp")
+    expect(() => Tuple.unpack(Buffer.from("1601", "hex"))).toThrow("truncated integer")
+    for (const code of ["05", "0b", "1d", "40"]) {
+      expect(() => Tuple.unpack(Buffer.from(code, "hex")), code).toThrow(`unsupported tuple type code 0x${code.replace(/^0/, "")}`)
+    }
+    expect(() => Tuple.strinc(Uint8Array.of(0xff))).toThrow("strinc: key must contain a byte other than 0xff")
   })
 
   it("concat, range, strinc and keyAfter", () => {

@@ -64,6 +64,43 @@ describe("Boundaries", () => {
       expect(run[1]!.appended).toEqual([{ type: "Claimed", tags: ["slot:s1"] }])
     }).pipe(Effect.provide(recorded())))
 
+  it.live("records every append condition of a dependent decision model, and which one failed", () =>
+    Effect.gen(function* () {
+      const store = yield* EventStore.EventStore
+      const log = yield* Boundaries.BoundaryLog
+      // reads slot a, then the slot named by how many claims a has ("b0"): two reads, two conditions
+      const Chained = Command.make({
+        name: "Chained",
+        input: Schema.Struct({}),
+        model: () => DecisionModel.andThen(slot("a"), (n) => slot(`b${n}`)),
+        decide: () => Effect.succeed([Claimed.make({ slot: "c", by: "chained" })])
+      })
+      yield* store.append([Claimed.make({ slot: "x", by: "seed" })])
+      // an append to the second read's slot lands between the read and the append of the first attempt
+      const racing = EventStore.EventStore.of({
+        ...store,
+        append: (events, options) =>
+          Effect.andThen(
+            events[0]!.metadata?.["command"] === "Chained" && options?.conditions?.length === 2 && !raced
+              ? Effect.andThen(Effect.sync(() => (raced = true)), store.append([Claimed.make({ slot: "b0", by: "other" })]))
+              : Effect.void,
+            store.append(events, options)
+          )
+      })
+      let raced = false
+      const result = yield* Command.run(Chained, {}).pipe(Effect.provideService(EventStore.EventStore, racing))
+      yield* log.flush
+      expect(result.attempts).toBe(2)
+      const [appended, conflicted] = yield* log.list()
+      expect(conflicted).toMatchObject({ attempt: 1, outcome: "conflict", conflictingCondition: 1, conflictingPosition: 2n })
+      expect(conflicted!.conditions!.map((c) => c.query)).toEqual([
+        { _tag: "Items", items: [{ types: ["Claimed"], tags: ["slot:a"] }] },
+        { _tag: "Items", items: [{ types: ["Claimed"], tags: ["slot:b0"] }] }
+      ])
+      expect(appended).toMatchObject({ attempt: 2, outcome: "appended" })
+      expect(appended!.conditions![1]!.after).toBe(2n)
+    }).pipe(Effect.provide(recorded())))
+
   it.effect("keeps the last `capacity` records, newest first", () =>
     Effect.gen(function* () {
       const log = yield* Boundaries.BoundaryLog

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import * as DecisionModel from "../../src/Dcb/DecisionModel.ts"
-import * as Event from "../../src/Dcb/Event.ts"
-import * as Query from "../../src/Dcb/Query.ts"
-import * as Memory from "../../src/Layer/Memory.ts"
-import * as Command from "../../src/Module/Command.ts"
-import * as Backend from "../../src/Testing/Backend.ts"
-import * as Scenario from "../../src/Testing/Scenario.ts"
+import * as DecisionModel from "fairway/Dcb/DecisionModel"
+import * as Event from "fairway/Dcb/Event"
+import * as Query from "fairway/Dcb/Query"
+import * as Memory from "fairway/Layer/Memory"
+import * as Command from "fairway/Module/Command"
+import * as Backend from "fairway/Testing/Backend"
+import * as Scenario from "fairway/Testing/Scenario"
 
 const Deposited = Event.define("Deposited", {
   payload: Schema.Struct({ account: Schema.String, amount: Schema.Number }),

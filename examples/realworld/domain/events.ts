@@ -2,8 +2,9 @@
  * Conduit's events. Every fact of the app is one of these, tagged so that a
  * decision reads exactly its consistency boundary:
  *
- * - `user:<id>`, `username:<name>`, `email:<address>`: a user, and the claims
- *   on a username or an e-mail address (uniqueness by append condition);
+ * - `user:<id>`, `username:<name key>`, `email:<address>`: a user, and the
+ *   claims on a username (by its case-folded NFKC key) or an e-mail address
+ *   (uniqueness by append condition; see `claimTag` for long values);
  * - `follower:<id>` / `followee:<id>`: follow relations;
  * - `article:<id>`, `slug:<slug>`, `author:<id>`: an article, the claim on its
  *   slug, its author;
@@ -14,6 +15,7 @@
  */
 import { Schema } from "effect"
 import { Event } from "fairway/Dcb"
+import { claimTag, usernameKey } from "./text.ts"
 
 /** A user registered. @category events @since 0.1.0 */
 export const UserRegistered = Event.define("UserRegistered", {
@@ -23,7 +25,7 @@ export const UserRegistered = Event.define("UserRegistered", {
     email: Schema.String,
     passwordHash: Schema.String
   }),
-  tags: (p) => [`user:${p.userId}`, `username:${p.username}`, `email:${p.email}`]
+  tags: (p) => [`user:${p.userId}`, claimTag("username", usernameKey(p.username)), claimTag("email", p.email)]
 })
 
 /**
@@ -48,10 +50,10 @@ export const UserUpdated = Event.define("UserUpdated", {
   tags: (p) => [
     ...new Set([
       `user:${p.userId}`,
-      `username:${p.username}`,
-      `username:${p.previousUsername}`,
-      `email:${p.email}`,
-      `email:${p.previousEmail}`
+      claimTag("username", usernameKey(p.username)),
+      claimTag("username", usernameKey(p.previousUsername)),
+      claimTag("email", p.email),
+      claimTag("email", p.previousEmail)
     ])
   ]
 })
@@ -111,8 +113,9 @@ export const ArticlePosition = Schema.optionalKey(Schema.String)
 /**
  * An article was deleted. It carries what the list views need to drop it:
  * its position, tags and author (the favorites are taken back by
- * `ArticleUnfavorited` events appended with it; `favoritedBy` is only found
- * on events of earlier versions).
+ * `ArticleUnfavorited` events appended with it, past 1,000 of them by the
+ * automation `ReleaseFavoritesOfDeletedArticles` right after; `favoritedBy`
+ * is only found on events of earlier versions).
  *
  * @category events
  * @since 0.1.0

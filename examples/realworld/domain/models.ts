@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Option } from "effect"
+import { HashSet, Option } from "effect"
 import { DecisionModel, Query } from "fairway/Dcb"
 import {
   ArticleCreated,
@@ -21,6 +21,7 @@ import {
   UserUnfollowed,
   UserUpdated
 } from "./events.ts"
+import { claimTag, usernameKey } from "./text.ts"
 
 /**
  * A user as the domain knows it.
@@ -61,21 +62,24 @@ export const user = (userId: string) =>
         })
   })
 
-const claim = (kind: "username" | "email", value: string) =>
-  DecisionModel.make({
-    query: Query.item({ types: [UserRegistered.type, UserUpdated.type], tags: [`${kind}:${value}`] }),
+const claim = (kind: "username" | "email", value: string) => {
+  const key = kind === "username" ? usernameKey(value) : value
+  return DecisionModel.make({
+    query: Query.item({ types: [UserRegistered.type, UserUpdated.type], tags: [claimTag(kind, key)] }),
     events: [UserRegistered, UserUpdated],
     initial: Option.none<string>(),
     evolve: (owner, event) => {
-      const current = kind === "username" ? event.payload.username : event.payload.email
-      if (current === value) return Option.some(event.payload.userId)
+      const current = kind === "username" ? usernameKey(event.payload.username) : event.payload.email
+      if (current === key) return Option.some(event.payload.userId)
       // the event released the claim (the user moved to another value)
       return Option.isSome(owner) && owner.value === event.payload.userId ? Option.none() : owner
     }
   })
+}
 
 /**
- * Who holds a username (none: free).
+ * Who holds a username, or any name with the same {@link usernameKey}
+ * (none: free).
  *
  * @category models
  * @since 0.1.0
@@ -108,7 +112,7 @@ export const follows = (followerId: string, followeeId: string) =>
   })
 
 /**
- * Everyone `followerId` follows.
+ * Everyone `followerId` follows (a persistent hash set: O(log n) an event).
  *
  * @category models
  * @since 0.1.0
@@ -117,11 +121,11 @@ export const followees = (followerId: string) =>
   DecisionModel.make({
     query: Query.item({ types: [UserFollowed.type, UserUnfollowed.type], tags: [`follower:${followerId}`] }),
     events: [UserFollowed, UserUnfollowed],
-    initial: [] as ReadonlyArray<string>,
+    initial: HashSet.empty<string>(),
     evolve: (ids, event) =>
       event.type === "UserFollowed"
-        ? ids.includes(event.payload.followeeId) ? ids : [...ids, event.payload.followeeId]
-        : ids.filter((id) => id !== event.payload.followeeId)
+        ? HashSet.add(ids, event.payload.followeeId)
+        : HashSet.remove(ids, event.payload.followeeId)
   })
 
 /**
@@ -219,6 +223,8 @@ export const favorite = (articleId: string, userId: string) =>
 /**
  * Everyone who currently favorites an article (its count is exact: one
  * entry per user, whatever the interleaving of favorites and unfavorites).
+ * A persistent hash set: each event costs O(log n), so folding an article's
+ * n favorites is O(n log n) (an array copied per event was O(n²)).
  *
  * @category models
  * @since 0.1.0
@@ -227,11 +233,11 @@ export const favoriters = (articleId: string) =>
   DecisionModel.make({
     query: Query.item({ types: [ArticleFavorited.type, ArticleUnfavorited.type], tags: [`article:${articleId}`] }),
     events: [ArticleFavorited, ArticleUnfavorited],
-    initial: [] as ReadonlyArray<string>,
+    initial: HashSet.empty<string>(),
     evolve: (users, event) =>
       event.type === "ArticleFavorited"
-        ? users.includes(event.payload.userId) ? users : [...users, event.payload.userId]
-        : users.filter((u) => u !== event.payload.userId)
+        ? HashSet.add(users, event.payload.userId)
+        : HashSet.remove(users, event.payload.userId)
   })
 
 /**

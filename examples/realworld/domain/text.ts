@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { DateTime, Effect } from "effect"
+import { createHash } from "node:crypto"
 
 /**
  * The slug of a title: lower case, ASCII letters and digits joined by `-`.
@@ -39,3 +40,25 @@ export const alternativeSlug = (title: string, articleId: string): string =>
  * @since 0.1.0
  */
 export const now: Effect.Effect<string> = Effect.map(DateTime.now, DateTime.formatIso)
+
+/**
+ * The key that makes usernames unique: the name in Unicode compatibility
+ * form (NFKC) with its case folded, so `alice`, `Alice` and `ａｌｉｃｅ`
+ * (fullwidth) are one name. The name itself is kept as registered (NFC).
+ *
+ * @category text
+ * @since 0.1.0
+ */
+export const usernameKey = (username: string): string =>
+  username.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC")
+
+/**
+ * The tag claiming a username or an e-mail address: `<kind>:<value>`, or,
+ * when that would pass the event store's tag limit (a 254-character address,
+ * a name whose compatibility form is long), `<kind>-sha256:<digest>`.
+ *
+ * @category text
+ * @since 0.1.0
+ */
+export const claimTag = (kind: "username" | "email", value: string): string =>
+  value.length <= 200 ? `${kind}:${value}` : `${kind}-sha256:${createHash("sha256").update(value).digest("base64url")}`

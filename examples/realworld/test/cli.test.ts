@@ -80,8 +80,8 @@ describe("npm run realworld", () => {
     expect(oneLine(short)[0]).toMatch(/at least 32 bytes/)
   }, 120_000)
 
-  it("serves on the simulator (--store simulator --seed, PORT from the environment)", async () => {
-    const r = await run(["--store", "simulator", "--seed", "3", "--quiet"], { PORT: "0" }, /API on/)
+  it("serves on the simulator (--store simulator --seed, PORT from the environment; FDB_CLUSTER_FILE ignored)", async () => {
+    const r = await run(["--store", "simulator", "--seed", "3", "--quiet"], { PORT: "0", FDB_CLUSTER_FILE: "/nonexistent" }, /API on/)
     expect(r.stdout).toMatch(/^Conduit \(RealWorld\) API on http:\/\/0\.0\.0\.0:\d+\/api — store: FoundationDB simulator \(seed 3\)$/m)
   }, 120_000)
 })

@@ -42,5 +42,7 @@ describe("Conduit over a real socket", () => {
       expect((yield* call("GET", "/api/articles?author=wire")).body.articlesCount).toBe(2)
       const openapi = yield* call("GET", "/api/openapi.json")
       expect(Object.keys(openapi.body.paths)).toContain("/api/articles/{slug}/comments/{id}")
+      // the document names the API (not "Api 0.0.1")
+      expect(openapi.body.info).toMatchObject({ title: "Conduit API (RealWorld, on Fairway)", version: "1.0.0" })
     }))
 })

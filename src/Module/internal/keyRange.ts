@@ -26,6 +26,18 @@ export const compareKeys = (a: string, b: string): number => {
 const codePointRank = (unit: number): number => unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit
 
 /**
+ * Whether a string is well-formed UTF-16 (no lone surrogate). FoundationDB
+ * stores view names and keys as UTF-8, where a lone surrogate becomes U+FFFD:
+ * two keys would become one there and stay two in memory, so every backend
+ * refuses them (as the event store refuses such tags).
+ *
+ * @internal
+ */
+export const isWellFormed = (s: string): boolean => !loneSurrogate.test(s)
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
  * The options of a ranged list (see `ViewStore.ListOptions`).
  *
  * @internal
@@ -48,6 +60,8 @@ export const invalidRange = (options: Range | undefined): string | undefined => 
   const { after, backwards, limit, prefix } = options
   if (prefix !== undefined && typeof prefix !== "string") return "a list prefix must be a string"
   if (after !== undefined && typeof after !== "string") return "a list cursor (after) must be a string"
+  if (prefix !== undefined && !isWellFormed(prefix)) return "a list prefix is not well-formed UTF-16 (a lone surrogate)"
+  if (after !== undefined && !isWellFormed(after)) return "a list cursor (after) is not well-formed UTF-16 (a lone surrogate)"
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
     return `a list limit must be a positive integer, got ${String(limit)}`
   }

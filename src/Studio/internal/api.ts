@@ -154,37 +154,75 @@ export const eventPage = (ctx: Context, position: SequencePosition.SequencePosit
       chain.push(yield* eventJson(ctx, parent.value, reveal))
       cause = metadataPosition(parent.value, Command.metadataKeys.causationId)
     }
-    const correlationId = event.metadata?.[Command.metadataKeys.correlationId]
-    const command = event.metadata?.[Command.metadataKeys.command]
-    const boundaries = ctx.boundaries === undefined || correlationId === undefined
-      ? []
-      : (yield* ctx.boundaries.list({ limit: ctx.boundaries.capacity, ...(command !== undefined ? { command } : {}) }))
-        .filter((b) => b.correlationId === correlationId)
-        .map(boundaryJson)
+    const boundaries = (yield* writerRun(ctx, event)).map((b) => boundaryJson(ctx, b, reveal))
     return { event: yield* eventJson(ctx, event, reveal), causationChain: chain, boundaries }
   })
 
-/** A boundary record for the wire. */
-export const boundaryJson = (b: Boundaries.Boundary) => ({
+/**
+ * Every stored attempt of the run whose append wrote `event`. A correlation
+ * id is shared by a whole workflow (automations pass it on), so it only
+ * narrows the search: the writer is the run, among that command's appends
+ * in that correlation, whose append ends first at or after the event (the
+ * events of one append are contiguous in the log), provided its append
+ * reaches back to the event (its own record may have been overwritten).
+ */
+const writerRun = (ctx: Context, event: DcbEvent.SequencedEvent) =>
+  Effect.gen(function* () {
+    const correlationId = event.metadata?.[Command.metadataKeys.correlationId]
+    const command = event.metadata?.[Command.metadataKeys.command]
+    if (ctx.boundaries === undefined || correlationId === undefined || command === undefined) return []
+    let writer: Boundaries.Boundary | undefined
+    for (const b of yield* ctx.boundaries.list({ limit: ctx.boundaries.capacity, command })) {
+      if (
+        b.correlationId === correlationId && b.outcome === "appended" && b.position !== undefined &&
+        b.position >= event.position && (writer === undefined || b.position < writer.position!)
+      ) writer = b
+    }
+    if (writer === undefined) return []
+    const spanned = yield* Stream.runCollect(ctx.store.read(Query.all(), {
+      ...(event.position > 0n ? { after: SequencePosition.make(event.position - 1n) } : {}),
+      before: SequencePosition.make(writer.position! + 1n),
+      limit: writer.appendedCount + 1
+    }))
+    return spanned.length <= writer.appendedCount ? yield* ctx.boundaries.run(writer.sequence) : []
+  })
+
+/** A boundary record for the wire: its ids that the app marks secret (as metadata keys) hidden unless `reveal`. */
+export const boundaryJson = (ctx: Context, b: Boundaries.Boundary, reveal: boolean) => ({
   ...b,
+  ...secretIds(ctx, b, reveal),
+  conditions: b.conditions?.map((c) => ({ query: c.query, after: fmt(c.after) })) ?? null,
   after: fmt(b.after),
   position: fmt(b.position),
   conflictingPosition: fmt(b.conflictingPosition)
 })
 
+const secretIds = (ctx: Context, b: Boundaries.Boundary, reveal: boolean) => {
+  const hidden: { correlationId?: string; idempotencyKey?: string; causationId?: string } = {}
+  if (reveal) return hidden
+  for (const key of ["correlationId", "idempotencyKey", "causationId"] as const) {
+    if (b[key] !== undefined && ctx.secretMetadata.has(Command.metadataKeys[key])) hidden[key] = redacted
+  }
+  return hidden
+}
+
 /** The boundary records, newest first. */
 export const boundaryList = (
   ctx: Context,
-  options: { readonly command: string | undefined; readonly conflicted: boolean; readonly limit: number }
+  options: { readonly command: string | undefined; readonly conflicted: boolean; readonly limit: number },
+  reveal: boolean
 ) =>
   ctx.boundaries === undefined
     ? Effect.succeed({ enabled: false, capacity: 0, records: [] as Array<ReturnType<typeof boundaryJson>> })
     : Effect.map(
       ctx.boundaries.list({ limit: options.limit, command: options.command, conflicted: options.conflicted }),
-      (records) => ({ enabled: true, capacity: ctx.boundaries!.capacity, records: records.map(boundaryJson) })
+      (records) => ({ enabled: true, capacity: ctx.boundaries!.capacity, records: records.map((b) => boundaryJson(ctx, b, reveal)) })
     )
 
 const maxReadShown = 50
+
+/** The most events of one read that a run's page counts (a decision may read a million: the page says "at least"). */
+export const maxReadCounted = 10_000
 
 /**
  * Every attempt of one run: the record, the events its decision read (the
@@ -198,21 +236,29 @@ export const boundaryRun = (ctx: Context, sequence: number, reveal: boolean) =>
     if (attempts.length === 0) return undefined
     const out: Array<unknown> = []
     for (const record of attempts) {
-      let read: Array<DcbEvent.SequencedEvent> = []
+      // one read per condition (a dependent model reads more than once): `readCount` sums what each read returned
+      const reads = record.conditions ?? (record.query !== undefined ? [{ query: record.query, after: record.after }] : [])
+      const byPosition = new Map<bigint, DcbEvent.SequencedEvent>()
       let readCount = 0
-      if (record.query !== undefined && record.after !== undefined) {
-        const upTo = { before: SequencePosition.make(record.after + 1n) }
-        read = [...yield* Stream.runCollect(ctx.store.read(record.query, { ...upTo, backwards: true, limit: maxReadShown }))]
-        readCount = read.length < maxReadShown
-          ? read.length
-          : yield* Stream.runFold(ctx.store.read(record.query, upTo), () => 0, (n) => n + 1)
+      for (const { after, query } of reads) {
+        if (after === undefined) continue
+        const upTo = { before: SequencePosition.make(after + 1n) }
+        const page = yield* Stream.runCollect(ctx.store.read(query, { ...upTo, backwards: true, limit: maxReadShown }))
+        for (const e of page) byPosition.set(e.position, e)
+        readCount += page.length < maxReadShown
+          ? page.length
+          : yield* Stream.runFold(ctx.store.read(query, { ...upTo, limit: maxReadCounted + 1 }), () => 0, (n) => n + 1)
       }
+      const readCountAtLeast = readCount > maxReadCounted
+      const read = [...byPosition.values()].sort((x, y) => (x.position < y.position ? 1 : -1)).slice(0, maxReadShown)
       const conflicting = record.conflictingPosition === undefined
         ? Option.none()
         : yield* eventAt(ctx.store, record.conflictingPosition)
       out.push({
-        record: boundaryJson(record),
-        readCount,
+        record: boundaryJson(ctx, record, reveal),
+        // more than `maxReadCounted`: the page says "at least"
+        readCount: Math.min(readCount, maxReadCounted),
+        readCountAtLeast,
         read: yield* Effect.forEach(read, (e) => eventJson(ctx, e, reveal)),
         conflicting: Option.isSome(conflicting) ? yield* eventJson(ctx, conflicting.value, reveal) : null
       })
@@ -223,17 +269,18 @@ export const boundaryRun = (ctx: Context, sequence: number, reveal: boolean) =>
 /**
  * The boundary explorer: the events matching a query (newest first), and
  * the appends after `after` that would fail a decision taken on it at
- * `after` (default: before the last 20 appends of the log).
+ * `after` (`"start"`: a decision that read nothing; default: before the
+ * last 20 appends of the log).
  */
 export const explore = (
   ctx: Context,
   query: Query.Query,
-  after: SequencePosition.SequencePosition | undefined,
+  after: SequencePosition.SequencePosition | "start" | undefined,
   reveal: boolean
 ) =>
   Effect.gen(function* () {
-    let from = after
-    if (from === undefined) {
+    let from = after === "start" ? undefined : after
+    if (after === undefined) {
       const recent = yield* Stream.runCollect(ctx.store.read(Query.all(), { backwards: true, limit: 21 }))
       from = recent.length === 21 ? recent[20]!.position : undefined
     }

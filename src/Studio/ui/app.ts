@@ -42,6 +42,8 @@ interface Boundary {
   readonly appended: ReadonlyArray<{ readonly type: string; readonly tags: ReadonlyArray<string> }>
   readonly appendedCount: number
   readonly conflictingPosition: string | null
+  readonly conflictingCondition?: number
+  readonly conditions: ReadonlyArray<{ readonly query: unknown; readonly after: string | null }> | null
   readonly error?: string
 }
 
@@ -130,7 +132,8 @@ const describeQuery = (query: QueryJson): string =>
 const exploreLink = (query: QueryJson, after: string | null): string | undefined => {
   if (query._tag !== "Items" || query.items === undefined || query.items.length !== 1) return undefined
   const item = query.items[0]!
-  return `/explore${params({ types: item.types?.join(","), tags: item.tags?.join(","), after: after ?? undefined })}`
+  // a decision that read nothing conflicts with any matching event: explore from the start
+  return `/explore${params({ types: item.types?.join(","), tags: item.tags?.join(","), after: after ?? "start" })}`
 }
 
 const Problem = (props: { error: string | undefined }) =>
@@ -280,7 +283,7 @@ const BoundaryList = () => {
       h("label", null, "Command ", h("select", { value: command, "data-testid": "boundary-command", onChange: (e: Event) => setCommand((e.target as HTMLSelectElement).value) },
         h("option", { value: "" }, "all"),
         (overview.data?.commands ?? []).map((c) => h("option", { key: c, value: c }, c)))),
-      h("label", null, h("input", { type: "checkbox", checked: conflicted, "data-testid": "boundary-conflicted", onChange: () => setConflicted(!conflicted) }), " only runs with conflicts"),
+      h("label", { class: "check" }, h("input", { type: "checkbox", checked: conflicted, "data-testid": "boundary-conflicted", onChange: () => setConflicted(!conflicted) }), " only runs with conflicts"),
       h("button", { type: "button", onClick: () => setRefresh(refresh + 1) }, "Refresh")),
     h(Problem, { error }),
     data === undefined ? h(Loading, null) : !data.enabled
@@ -292,6 +295,7 @@ const BoundaryList = () => {
 interface RunAttempt {
   readonly record: Boundary
   readonly readCount: number
+  readonly readCountAtLeast: boolean
   readonly read: ReadonlyArray<EventJson>
   readonly conflicting: EventJson | null
 }
@@ -307,10 +311,11 @@ const BoundaryRun = (props: { sequence: string }) => {
     h("p", { class: "summary", "data-testid": "run-summary" },
       conflicts.length === 0
         ? `Decided once, no conflict; it ended as "${last.outcome}".`
-        : `It retried ${conflicts.length} time${conflicts.length === 1 ? "" : "s"}: ` + conflicts.map((a) =>
+        // a retry follows each conflict but the last attempt's: a run that ran out of retries ends on a conflict
+        : `It retried ${last.attempt - 1} time${last.attempt === 2 ? "" : "s"}: ` + conflicts.map((a) =>
           `attempt ${a.record.attempt} conflicted with #${a.record.conflictingPosition}` +
           (a.conflicting === null ? "" : ` ${a.conflicting.type} [${a.conflicting.tags.join(", ")}]`)).join("; ") +
-          `. The last attempt ended as "${last.outcome}".`),
+          `. The last attempt ended as "${last.outcome}"${last.outcome === "conflict" ? " (no retry left)" : ""}.`),
     data.attempts.map((a) =>
       h("article", { key: a.record.sequence, class: `attempt ${a.record.outcome}`, "data-testid": `attempt-${a.record.attempt}` },
         h("h3", null, `Attempt ${a.record.attempt} `, h(Badge, { outcome: a.record.outcome })),
@@ -324,8 +329,11 @@ const BoundaryRun = (props: { sequence: string }) => {
                 return link === undefined ? null : h("span", null, " · ", h(Link, { href: link }, "explore this boundary"))
               })(),
               h("details", null, h("summary", null, "as JSON"), h(Json, { value: a.record.query })))),
+          a.record.conditions === null ? null : [h("dt", { key: "r" }, "Reads"), h("dd", { key: "s", "data-testid": "conditions" },
+            h("ol", { start: 0 }, a.record.conditions.map((c, i) =>
+              h("li", { key: i }, h("code", null, describeQuery(c.query as QueryJson)), ` up to #${c.after ?? "(nothing read)"}`))))],
           h("dt", null, "Read"), h("dd", null,
-            `${a.readCount} event${a.readCount === 1 ? "" : "s"}`,
+            `${a.readCountAtLeast ? "at least " : ""}${a.readCount} event${a.readCount === 1 ? "" : "s"}`,
             a.record.after === null ? " (none matched)" : `, up to position #${a.record.after} (the append condition's "after")`,
             a.read.length === 0 ? null : h("ul", { class: "inline" }, a.read.map((e) =>
               h("li", { key: e.position }, h(Link, { href: `/event/${e.position}` }, `#${e.position} ${e.type}`))))),
@@ -335,7 +343,9 @@ const BoundaryRun = (props: { sequence: string }) => {
               a.conflicting === null
                 ? `event #${a.record.conflictingPosition}`
                 : h(Link, { href: `/event/${a.conflicting.position}` }, `#${a.conflicting.position} ${a.conflicting.type} [${a.conflicting.tags.join(", ")}]`),
-              ` was appended after #${a.record.after ?? "the start"} and matches the decision query`,
+              a.record.conditions === null
+                ? ` was appended after #${a.record.after ?? "the start"} and matches the decision query`
+                : ` was appended after the position of read ${a.record.conflictingCondition ?? 0} and matches its query`,
               a.conflicting?.metadata["command"] === undefined ? "." : ` (written by ${a.conflicting.metadata["command"]}).`)]
             : null,
           a.record.appendedCount > 0
@@ -367,11 +377,11 @@ const Explorer = (props: { search: string }) => {
     } },
       h(Field, { label: "Types", name: "types", value: types, onInput: setTypes, testid: "explore-types" }),
       h(Field, { label: "Tags (all of)", name: "tags", value: tags, onInput: setTags, testid: "explore-tags" }),
-      h(Field, { label: "Decided after position", name: "after", value: after, onInput: setAfter }),
+      h(Field, { label: "Decided after position", name: "after", value: after, onInput: setAfter, placeholder: "position, or start" }),
       h("button", { type: "submit" }, "Explore")),
     h(Problem, { error }),
     data === undefined ? null : h("div", null,
-      h("h3", null, `Would conflict with a decision taken after #${data.after ?? "the start"}: ${data.conflicts.length}`),
+      h("h3", null, `Would conflict with a decision taken ${data.after === null ? "having read nothing" : `after #${data.after}`}: ${data.conflicts.length}`),
       h(EventRows, { events: data.conflicts, testid: "explore-conflicts" }),
       h("h3", null, `Matching events (newest ${data.matching.length})`),
       h(EventRows, { events: data.matching, testid: "explore-matching" })))
@@ -517,7 +527,8 @@ const useRoute = () => {
       const n = Number(e.key)
       if (n >= 1 && n <= sections.length) location.hash = sections[n - 1]![0]
       if (e.key === "/") {
-        const input = document.querySelector<HTMLInputElement>("main input")
+        // the first filter field, whatever its kind (the Boundaries section's first is a select)
+        const input = document.querySelector<HTMLElement>("main input, main select")
         if (input !== null) {
           e.preventDefault()
           input.focus()
@@ -561,7 +572,11 @@ const App = () => {
   const route = useRoute()
   const current = `/${route.split("?")[0]!.split("/")[1]}`
   return h("div", { class: "shell" },
-    h("a", { class: "skip", href: "#main" }, "Skip to content"),
+    // the hash is the route: moving focus must not change it (that would show the log)
+    h("a", { class: "skip", href: "#main", onClick: (e: Event) => {
+      e.preventDefault()
+      document.getElementById("main")?.focus()
+    } }, "Skip to content"),
     h("header", null,
       h("h1", null, "Fairway Studio"),
       h("nav", { "aria-label": "sections" }, sections.map(([href, label], i) =>
