@@ -386,11 +386,15 @@ export const makeEventStore = (
         Effect.orElseSucceed(() => undefined)
       )
     const begin = (key: string, fingerprint: string): Effect.Effect<Begin> =>
-      Effect.suspend(() => {
+      // interruptible only while reading: an interruption between the claim and the answer would leave it claimed
+      Effect.uninterruptibleMask((restore) => Effect.suspend(() => {
         const { created, entry } = local.claim(key, fingerprint)
         if (!created) return Effect.succeed(local.replayOf(entry, fingerprint))
         // interrupted before answering (the client went away): release the claim, or the key waits forever
-        const released = Effect.onInterrupt(readRecorded(key), () => Effect.sync(() => local.settle(key, entry, undefined)))
+        const released = Effect.onInterrupt(
+          restore(readRecorded(key)),
+          () => Effect.sync(() => local.settle(key, entry, undefined))
+        )
         return Effect.flatMap(released, (recorded): Effect.Effect<Begin> => {
           if (recorded !== undefined) {
             // another process answered this key: replay its response (or refuse a different request)
@@ -427,7 +431,7 @@ export const makeEventStore = (
             abandon: Effect.sync(() => local.settle(key, entry, undefined))
           })
         })
-      })
+      }))
     return { begin }
   })
 
