@@ -68,7 +68,6 @@ export { Order_ as Order }
  * @category combinators
  * @since 0.1.0
  */
-// Stryker disable next-line EqualityOperator: equivalent: when a equals b either is the answer
 export const max = (a: SequencePosition, b: SequencePosition): SequencePosition => (a >= b ? a : b)
 
 /**
@@ -77,7 +76,6 @@ export const max = (a: SequencePosition, b: SequencePosition): SequencePosition 
  * @category combinators
  * @since 0.1.0
  */
-// Stryker disable next-line EqualityOperator: equivalent: when a equals b either is the answer
 export const min = (a: SequencePosition, b: SequencePosition): SequencePosition => (a <= b ? a : b)
 
 /**

@@ -74,9 +74,7 @@ export const positionToBytes = (position: bigint): Uint8Array => {
   const n = Number(position)
   let p = typeof position === "bigint" ? position : Number.isFinite(n) ? BigInt(Math.floor(n)) : -1n
   // beyond 96 bits: after every possible versionstamp; negative: before every one
-  // Stryker disable next-line EqualityOperator: equivalent: the largest position is 12 bytes of 0xff either way
   if (p >= MAX_POSITION) return out.fill(0xff)
-  // Stryker disable next-line EqualityOperator: equivalent: position 0 is 12 zero bytes either way
   if (p < 0n) return out
   for (let i = stampLength - 1; i >= 0; i--) {
     out[i] = Number(p & 0xffn)

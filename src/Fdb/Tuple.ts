@@ -75,7 +75,6 @@ class Writer {
   buf = new Uint8Array(64)
   len = 0
   ensure(n: number) {
-    // Stryker disable next-line EqualityOperator: equivalent: growing one byte early changes no output
     if (this.len + n <= this.buf.length) return
     // Stryker disable next-line ArithmeticOperator: equivalent: the loop below doubles until the bytes fit
     let size = this.buf.length * 2
@@ -127,9 +126,7 @@ const packItem = (w: Writer, item: TupleItem): void => {
         throw new RangeError(`tuple integers must be safe integers, got ${item}`)
       }
       let n = BigInt(item)
-      // Stryker disable next-line ConditionalExpression: equivalent: the general path writes the same 0x14 for zero
       if (n === 0n) return w.byte(INT_ZERO)
-      // Stryker disable next-line EqualityOperator: equivalent: zero returned above
       const negative = n < 0n
       if (negative) n = -n
       if (n > MAX_INT) throw new RangeError("tuple integers are limited to 8 bytes of magnitude")
@@ -170,7 +167,6 @@ const readEscaped = (key: Uint8Array, start: number): [Uint8Array, number] => {
   const out: Array<number> = []
   let i = start
   for (;;) {
-    // Stryker disable next-line EqualityOperator: equivalent: one step later the same error is thrown
     if (i >= key.length) throw new RangeError("unterminated tuple element")
     const c = key[i]!
     if (c === 0) {
@@ -219,11 +215,9 @@ export const unpack = (key: Uint8Array): Array<TupleItem> => {
       let v = 0n
       for (let j = 0; j < n; j++) {
         const b = key[i + j]!
-        // Stryker disable next-line EqualityOperator: equivalent: the zero code has no bytes
         v = (v << 8n) | BigInt(code < INT_ZERO ? ~b & 0xff : b)
       }
       i += n
-      // Stryker disable next-line EqualityOperator: equivalent: the zero code decodes to 0, and -0n is 0n
       if (code < INT_ZERO) v = -v
       items.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v)
     } else throw new RangeError(`unsupported tuple type code 0x${code.toString(16)}`)
@@ -271,7 +265,6 @@ export const range = (prefix: Uint8Array): readonly [Uint8Array, Uint8Array] => 
  */
 export const strinc = (key: Uint8Array): Uint8Array => {
   let n = key.length
-  // Stryker disable next-line all: equivalent: key[-1] is undefined, never 0xff
   while (n > 0 && key[n - 1] === 0xff) n--
   if (n === 0) throw new RangeError("strinc: key must contain a byte other than 0xff")
   const out = key.slice(0, n)
@@ -308,5 +301,4 @@ export const compare = (a: Uint8Array, b: Uint8Array): number => {
  * @category ranges
  * @since 0.1.0
  */
-// Stryker disable next-line ConditionalExpression: equivalent: compare also orders by length (a shortcut)
 export const equals = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && compare(a, b) === 0

@@ -132,7 +132,6 @@ const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray
     if (tags !== undefined) {
       for (const tag of tags) {
         const list = state.byTag.get(tag)?.list ?? EMPTY
-        // Stryker disable next-line all: equivalent: a choice of index list, every choice gives the same events
         if (shortestTag === undefined || list.length < shortestTag.length) shortestTag = list
       }
     }
@@ -141,7 +140,6 @@ const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray
     if (types !== undefined) {
       // Stryker disable next-line ArrayDeclaration: equivalent: a non-list entry has no offsets in range
       typeLists = []
-      // Stryker disable next-line all: equivalent: a repeated type's list is merged once anyway (equal heads advance together)
       for (const type of types.length === 1 ? types : new Set(types)) {
         const entry = state.byType.get(type)
         if (entry !== undefined) {
@@ -151,18 +149,14 @@ const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray
         }
       }
     }
-    // Stryker disable next-line all: equivalent: a choice of index list, every choice gives the same events (exactness follows the choice)
     if (shortestTag !== undefined && (typeLists === undefined || shortestTag.length <= typeTotal)) {
-      // Stryker disable next-line all: equivalent: an empty list adds no candidate
       if (shortestTag.length > 0) {
         lists.push(shortestTag)
-        // Stryker disable next-line all: equivalent: exactness only spares the filter
         if (!(tags!.length === 1 && types === undefined)) exact = false
       }
     // Stryker disable next-line ConditionalExpression: equivalent: an item with neither types nor tags never gets here (validated)
     } else if (typeLists !== undefined) {
       for (const list of typeLists) lists.push(list)
-      // Stryker disable next-line ConditionalExpression: equivalent: exactness only spares the filter
       if (tags !== undefined) exact = false
     }
   }
@@ -208,7 +202,6 @@ export class Cursor {
     const end = indexBefore(options?.before, state.events.length)
     const start = indexAfter(options?.after)
     this.backwards = options?.backwards === true
-    // Stryker disable next-line all: equivalent: an empty range yields nothing whatever the budget
     this.remaining = start >= end ? 0 : (options?.limit ?? Infinity)
     this.all = query._tag === "All"
     this.next_ = this.backwards ? end - 1 : start
@@ -217,7 +210,6 @@ export class Cursor {
     this.stop = []
     this.filter = undefined
     this.typesOnly = undefined
-    // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent: with nothing to read the lists are never walked
     if (query._tag === "All" || this.remaining <= 0) {
       this.lists = []
       return
@@ -225,7 +217,6 @@ export class Cursor {
     const { exact, lists } = sources(state, query)
     this.lists = lists
     this.filter = exact ? undefined : query.items
-    // Stryker disable all: equivalent: the types-only fast path; without it the generic filter gives the same events
     if (!exact && lists.length === 1 && query.items.length === 1) {
       const item = query.items[0]
       if (
@@ -233,7 +224,6 @@ export class Cursor {
         lists[0] === state.byTag.get(item.tags[0]!)?.list
       ) this.typesOnly = item.types
     }
-    // Stryker restore all
     for (const list of lists) {
       const lo = lowerBound(list, start)
       const hi = lowerBound(list, end)
@@ -257,7 +247,6 @@ export class Cursor {
     const stop = this.stop
     const k = lists.length
     const filter = this.filter
-    // Stryker disable next-line all: equivalent: a fast path for one list; the merge below handles one list too
     if (k === 1) {
       const list = lists[0]!
       let c = cur[0]!
@@ -337,7 +326,6 @@ export class Cursor {
       return out
     }
     const out: Array<Event.SequencedEvent> = []
-    // Stryker disable next-line all: equivalent: a fast path for one filtered list; nextIndex gives the same events
     if (this.lists.length === 1 && !this.backwards) {
       // one list to filter (e.g. a tag, for an item of types and that tag)
       const list = this.lists[0]!
@@ -350,7 +338,6 @@ export class Cursor {
       if (typesOnly !== undefined) {
         // at most min(n, candidates left) events: allocated once, trimmed to what matched
         const events = state.events
-        // Stryker disable next-line all: equivalent: a fast path for one type
         const one = typesOnly.length === 1 ? typesOnly[0]! : undefined
         // Stryker disable next-line all: equivalent: preallocation only (the array is trimmed to what matched)
         const chunk = new Array<Event.SequencedEvent>(Math.max(0, Math.min(n, s - c)))
@@ -368,7 +355,6 @@ export class Cursor {
         const item = filter.length === 1 ? filter[0]! : undefined
         while (c < s && out.length < n) {
           const i = list[c++]!
-          // Stryker disable next-line ConditionalExpression: equivalent: matchesAt over one item is matchesItemAt
           if (item !== undefined ? matchesItemAt(state, item, i) : matchesAt(state, filter, i)) out.push(eventAt(state, i))
         }
       }
@@ -424,9 +410,7 @@ const tagEntry = (state: State, tag: string): Entry => {
 /** Indexes event i under its tags, and returns the interned tags array. */
 const internTags = (state: State, tags: ReadonlyArray<string>, i: number): ReadonlyArray<string> => {
   const n = tags.length
-  // Stryker disable next-line all: equivalent: interning fast path (the general path makes an equal empty list)
   if (n === 0) return EMPTY_TAGS
-  // Stryker disable next-line all: equivalent: interning fast path (the general path makes an equal one-tag list)
   if (n === 1) {
     const entry = tagEntry(state, tags[0]!)
     pushIndex(entry.list, i)
@@ -440,7 +424,6 @@ const internTags = (state: State, tags: ReadonlyArray<string>, i: number): Reado
     key = j === 0 ? String(entry.id) : key + "," + entry.id
   }
   let set = state.tagSets.get(key)
-  // Stryker disable next-line ConditionalExpression: equivalent: interning only (a fresh, equal list)
   if (set === undefined) {
     const names: Array<string> = []
     for (let j = 0; j < n; j++) names.push(state.byTag.get(tags[j]!)!.name)
@@ -474,7 +457,6 @@ export const append = (
   appendId: string | undefined,
   fingerprint: (events: ReadonlyArray<Event.NewEvent>) => string
 ): AppendResult => {
-  // Stryker disable next-line ConditionalExpression: equivalent: no id is ever stored under undefined
   if (appendId !== undefined) {
     const first = state.appendIds.get(appendId)
     if (first !== undefined) {
@@ -503,7 +485,6 @@ export const append = (
     ))
   }
   const position = state.events[state.events.length - 1]!.position
-  // Stryker disable next-line ConditionalExpression: equivalent: an entry under undefined is never looked up
   if (appendId !== undefined) state.appendIds.set(appendId, { position, fingerprint: fingerprint(events) })
   return position
 }
