@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config"
 
-// `fairway/…` imports resolve to the sources (the `source` export condition in package.json), as with
-// `node --conditions=source` in the npm scripts and `customConditions` in tsconfig.json: no build step.
-const conditions = ["source", "node", "development|production"]
+// `fairway/…` imports resolve to the sources (the `fairway-source` export condition in package.json), as with
+// `node --conditions=fairway-source` in the npm scripts and `customConditions` in tsconfig.json: no build step.
+const conditions = ["fairway-source", "node", "development|production"]
 
 export default defineConfig({
   resolve: { conditions },

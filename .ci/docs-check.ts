@@ -5,7 +5,7 @@
  * Each ```ts block becomes a module of its own (so blocks do not see each
  * other's names) under `.ci/.docs-check/<pid>/`, type-checked with the repository's
  * own compiler options; `fairway/…` imports resolve to the sources through
- * the `source` export condition, as in the tests. A block that goes on from
+ * the `fairway-source` export condition, as in the tests. A block that goes on from
  * the previous block of its file says so in its info string
  * (```` ```ts continued ````) and joins its module. A block that is
  * deliberately partial (a fragment of a bigger program) says so too

@@ -1,5 +1,5 @@
 /**
- * `node --conditions=source [--cpu-prof] bench/profile.ts [commands] [mode]`: one writer running
+ * `node --conditions=fairway-source [--cpu-prof] bench/profile.ts [commands] [mode]`: one writer running
  * `Command.run` on small disjoint boundaries (1,024 accounts, ~10 events each),
  * as a promise-based caller would (`mode` = `promise`, one `runPromise` per
  * command, the default) or inside one Effect program (`mode` = `effect`, or

@@ -1,5 +1,5 @@
 /**
- * `node --conditions=source [--cpu-prof] bench/profileView.ts [events] [rounds]`:
+ * `node --conditions=fairway-source [--cpu-prof] bench/profileView.ts [events] [rounds]`:
  * scenario 5's view catch-up alone, on the memory stores: `events` deposits
  * over 1,000 accounts (default 100,000), then `rounds` catch-ups of the
  * balances view from nothing (a fresh view store each round, default 5), for

@@ -67,7 +67,7 @@ const freePort = (): Promise<number> =>
 
 const startServer = async (): Promise<{ readonly url: string; readonly child: ChildProcess }> => {
   const port = await freePort()
-  const child = spawn(process.execPath, ["--conditions=source", main, "--port", String(port), "--quiet"], {
+  const child = spawn(process.execPath, ["--conditions=fairway-source", main, "--port", String(port), "--quiet"], {
     env: { ...process.env, REALWORLD_JWT_SECRET: "bench-secret-of-at-least-32-bytes-long" },
     stdio: ["ignore", "pipe", "inherit"]
   })

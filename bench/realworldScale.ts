@@ -14,7 +14,7 @@
  * The data is appended as events (what the commands would append; the
  * commands themselves are measured by the `realworld` scenario), then the
  * list views catch up (timed). `--quick`: 1,000 and 10,000 articles.
- * Runs alone with `node --conditions=source bench/realworldScale.ts [--quick]`.
+ * Runs alone with `node --conditions=fairway-source bench/realworldScale.ts [--quick]`.
  *
  * @since 0.1.0
  */

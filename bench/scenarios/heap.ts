@@ -19,7 +19,7 @@ const measure = (backend: Backend, n: number) =>
   new Promise<{ backend: Backend; n: number; result: { stdout: string; stderr: string } }>((resolve) => {
     execFile(
       process.execPath,
-      ["--expose-gc", "--conditions=source", child, backend.name, String(n)],
+      ["--expose-gc", "--conditions=fairway-source", child, backend.name, String(n)],
       { encoding: "utf8", maxBuffer: 1 << 20 },
       (_error, stdout, stderr) => resolve({ backend, n, result: { stdout, stderr } })
     )

@@ -4,7 +4,7 @@
  * index is an entry point, every module of it is a subpath (so that every
  * type a public function reaches can be named in an app's declarations), the
  * internals are closed, and each entry resolves to the sources in this
- * repository through the `source` condition. (`.ci/consumer-check` checks
+ * repository through the `fairway-source` condition. (`.ci/consumer-check` checks
  * the same on the packed tarball, in a scratch app.)
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -32,20 +32,20 @@ describe("package.json", () => {
     expect(folders.length).toBeGreaterThanOrEqual(7)
     for (const folder of folders) {
       expect(pkg.exports[`./${folder}`], folder).toEqual({
-        source: `./src/${folder}/index.ts`,
+        "fairway-source": `./src/${folder}/index.ts`,
         types: `./dist/src/${folder}/index.d.ts`,
         default: `./dist/src/${folder}/index.js`
       })
       expect(pkg.exports[`./${folder}/internal/*`], folder).toBeNull()
     }
-    expect(pkg.exports["./*"]).toEqual({ source: "./src/*.ts", types: "./dist/src/*.d.ts", default: "./dist/src/*.js" })
+    expect(pkg.exports["./*"]).toEqual({ "fairway-source": "./src/*.ts", types: "./dist/src/*.d.ts", default: "./dist/src/*.js" })
     expect(pkg.exports["./*/index"]).toBeNull()
   })
 
-  it("inside the repository, fairway/… resolves to the sources (the source condition)", () => {
+  it("inside the repository, fairway/… resolves to the sources (the fairway-source condition)", () => {
     const require = createRequire(path.join(repo, "test/ci/x.js"))
-    // require.resolve honours the conditions Node runs with: vitest's workers run with --conditions source
-    expect(process.execArgv.join(" ") + " " + (process.env.NODE_OPTIONS ?? "")).toContain("source")
+    // require.resolve honours the conditions Node runs with: vitest's workers run with --conditions fairway-source
+    expect(process.execArgv.join(" ") + " " + (process.env.NODE_OPTIONS ?? "")).toContain("fairway-source")
     expect(require.resolve("fairway/Dcb")).toBe(path.join(repo, "src/Dcb/index.ts"))
     expect(require.resolve("fairway/Dcb/Query")).toBe(path.join(repo, "src/Dcb/Query.ts"))
     expect(() => require.resolve("fairway/Dcb/internal/memoryStore")).toThrow()

@@ -17,7 +17,7 @@ fs.mkdirSync(work, { recursive: true })
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 
 const fairway = (args: ReadonlyArray<string>, cwd = work) => {
-  const r = spawnSync(process.execPath, ["--conditions=source", bin, ...args], { cwd, encoding: "utf8", timeout: 60_000 })
+  const r = spawnSync(process.execPath, ["--conditions=fairway-source", bin, ...args], { cwd, encoding: "utf8", timeout: 60_000 })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.trim() }
 }
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "")
@@ -113,7 +113,7 @@ export const layer = Layer.effect(EventStore.EventStore, Effect.gen(function* ()
   return store
 }))
 `)
-    const child: ChildProcess = spawn(process.execPath, ["--conditions=source", bin, "events", "tail", "--app", "live.ts", "--json", "--count", "2"], { cwd: work })
+    const child: ChildProcess = spawn(process.execPath, ["--conditions=fairway-source", bin, "events", "tail", "--app", "live.ts", "--json", "--count", "2"], { cwd: work })
     let out = ""
     let err = ""
     const seen: Array<{ at: number; what: string }> = []

@@ -10,7 +10,7 @@ import * as path from "node:path"
 
 const repo = path.join(import.meta.dirname, "../..")
 const script = (file: string, args: ReadonlyArray<string>) => {
-  const r = spawnSync(process.execPath, ["--conditions=source", path.join(repo, file), ...args], {
+  const r = spawnSync(process.execPath, ["--conditions=fairway-source", path.join(repo, file), ...args], {
     cwd: repo,
     encoding: "utf8",
     timeout: 60_000

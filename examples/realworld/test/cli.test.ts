@@ -23,7 +23,7 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}, unti
     delete base["REALWORLD_JWT_SECRET"]
     delete base["PORT"]
     delete base["FDB_CLUSTER_FILE"]
-    const child = spawn(process.execPath, ["--conditions=source", main, ...args], {
+    const child = spawn(process.execPath, ["--conditions=fairway-source", main, ...args], {
       env: { ...base, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
