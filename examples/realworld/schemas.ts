@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { Schema, SchemaTransformation } from "effect"
+import { EventStore } from "fairway/Dcb"
 
 /**
  * The limits of every field, in characters (Unicode code points for
@@ -51,8 +52,6 @@ const normalized = (f: (s: string) => string) =>
 
 const maxLength = (n: number) => Schema.isMaxLength(n, { message: `is too long (at most ${n} characters)` })
 
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-
 /**
  * Well-formed UTF-16: no lone surrogate (JSON's `"\ud800"` escape can carry
  * one). Such text cannot be encoded (UTF-8, URI components, store tags and
@@ -61,7 +60,7 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
  * @category text
  * @since 0.1.0
  */
-export const isWellFormed = Schema.makeFilter((s: string) => !loneSurrogate.test(s), {
+export const isWellFormed = Schema.makeFilter((s: string) => EventStore.isWellFormed(s), {
   message: "must be well-formed Unicode text"
 })
 

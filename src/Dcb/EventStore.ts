@@ -471,9 +471,13 @@ export const conditionsOf = (options?: AppendOptions): ReadonlyArray<AppendCondi
 /**
  * Whether a string is well-formed UTF-16 (no lone surrogate). Ill-formed
  * strings cannot be stored as UTF-8 (FoundationDB keys): they would turn into
- * U+FFFD and collide with other strings, so every backend rejects them.
+ * U+FFFD and collide with other strings, so every backend rejects them, in
+ * event types, tags, append ids and queries as in view and automation keys.
+ *
+ * @category validation
+ * @since 0.1.0
  */
-const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
+export const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 

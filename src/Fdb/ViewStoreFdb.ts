@@ -111,15 +111,27 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
           return current
         }
       )
-    const writeStates = (
+    /**
+     * Reads the states of `keys`, applies `update`, and writes the result
+     * (a `null` clears a state) unless it is over FoundationDB's limits with
+     * `fixedBytes` of other mutations and reads in the same transaction.
+     */
+    const updateStates = (
       tn: FdbDatabase.Transaction,
       view: string,
       version: number,
-      next: ReadonlyMap<string, Uint8Array | null>
+      keys: ReadonlyArray<string>,
+      update: (current: ReadonlyMap<string, Uint8Array>) => ReadonlyMap<string, Uint8Array | null>,
+      fixedBytes: number
     ) =>
-      Effect.forEach(next, ([key, state]) =>
-        state === null ? tn.clear(stateKey(view, version, key)) : tn.set(stateKey(view, version, key), state), {
-        discard: true
+      Effect.gen(function* () {
+        const next = update(yield* readStates(tn, view, version, keys))
+        const tooLarge = ViewStore.checkCommit(view, version, keys, next, (key) => stateKey(view, version, key).length, fixedBytes)
+        if (tooLarge !== undefined) return yield* Effect.fail(tooLarge)
+        yield* Effect.forEach(next, ([key, state]) =>
+          state === null ? tn.clear(stateKey(view, version, key)) : tn.set(stateKey(view, version, key), state), {
+          discard: true
+        })
       })
     const superseded = (tn: FdbDatabase.Transaction, view: string, version: number) =>
       Effect.flatMap(getActive(tn, view), (active) =>
@@ -183,19 +195,8 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
               if (!Checkpoint.equals(stored, commit.expected)) {
                 return yield* Effect.fail(Checkpoint.moved(`view ${view}@${version}`, commit.expected, stored))
               }
-              const current = yield* readStates(tn, view, version, commit.keys)
-              const next = commit.update(current)
               const letters = (commit.deadLetters ?? []).map((letter) => encoder.encode(encodeDeadLetter(ViewStore.bounded(letter))))
-              const tooLarge = ViewStore.checkCommit(
-                view,
-                version,
-                commit.keys,
-                next,
-                (key) => stateKey(view, version, key).length,
-                fixedCommitBytes(view, version, letters)
-              )
-              if (tooLarge !== undefined) return yield* Effect.fail(tooLarge)
-              yield* writeStates(tn, view, version, next)
+              yield* updateStates(tn, view, version, commit.keys, commit.update, fixedCommitBytes(view, version, letters))
               yield* tn.set(layout.viewCheckpoint(view, version), KeyLayout.positionToBytes(commit.checkpoint))
               const parked = commit.deadLetters ?? []
               for (let i = 0; i < parked.length; i++) {
@@ -299,21 +300,10 @@ export const make = (options?: Options): Effect.Effect<ViewStore.ViewStoreShape,
               const letterKey = deadLetterKey(view, version, retry.position)
               // a non-snapshot read: a concurrent retry of the same letter makes one of the two transactions retry
               if ((yield* tn.get(letterKey)) === undefined) return false
-              const current = yield* readStates(tn, view, version, retry.keys)
-              const next = retry.update(current)
               // besides its states, a retry reads the active version and the letter, and clears the letter
               const fixed = TransactionSize.pointRead(activeKey(view).length) +
                 TransactionSize.pointRead(letterKey.length) + TransactionSize.clear(letterKey.length)
-              const tooLarge = ViewStore.checkCommit(
-                view,
-                version,
-                retry.keys,
-                next,
-                (key) => stateKey(view, version, key).length,
-                fixed
-              )
-              if (tooLarge !== undefined) return yield* Effect.fail(tooLarge)
-              yield* writeStates(tn, view, version, next)
+              yield* updateStates(tn, view, version, retry.keys, retry.update, fixed)
               yield* tn.clear(letterKey)
               return true
             })

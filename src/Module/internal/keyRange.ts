@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import * as EventStore from "../../Dcb/EventStore.ts"
 
 /**
  * Compares two strings by code point (the order of their UTF-8 bytes), not
@@ -26,16 +27,13 @@ export const compareKeys = (a: string, b: string): number => {
 const codePointRank = (unit: number): number => unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit
 
 /**
- * Whether a string is well-formed UTF-16 (no lone surrogate). FoundationDB
- * stores view names and keys as UTF-8, where a lone surrogate becomes U+FFFD:
- * two keys would become one there and stay two in memory, so every backend
- * refuses them (as the event store refuses such tags).
+ * Whether a string is well-formed UTF-16 (no lone surrogate): the event
+ * store's rule, for view names and keys too (FoundationDB stores them as
+ * UTF-8, where a lone surrogate becomes U+FFFD and two keys would become one).
  *
  * @internal
  */
-export const isWellFormed = (s: string): boolean => !loneSurrogate.test(s)
-
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+export const isWellFormed = EventStore.isWellFormed
 
 /**
  * The options of a ranged list (see `ViewStore.ListOptions`).
