@@ -449,11 +449,8 @@ export const layerEventStore = (
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
 /** The key a response is stored under: the caller's principal, the method, the URL and the client's key. */
-const scopedKey = (principal: string, request: HttpServerRequest.HttpServerRequest, key: string): string => {
-  const print = new Fingerprint.Fingerprint().length(4)
-  for (const field of [principal, request.method, request.url, key]) print.text(field)
-  return print.digest()
-}
+const scopedKey = (principal: string, request: HttpServerRequest.HttpServerRequest, key: string): string =>
+  Fingerprint.ofFields(principal, request.method, request.url, key)
 
 /**
  * Statuses that are not final outcomes: the same request may get another

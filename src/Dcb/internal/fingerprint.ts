@@ -44,3 +44,13 @@ export class Fingerprint {
 
 /** The fingerprint of one string. @internal */
 export const ofText = (s: string): string => new Fingerprint().text(s).digest()
+
+/**
+ * The fingerprint of some strings: their count, then each length-prefixed
+ * (so `["ab", "c"]` and `["a", "bc"]` differ). @internal
+ */
+export const ofFields = (...fields: ReadonlyArray<string>): string => {
+  const print = new Fingerprint().length(fields.length)
+  for (const field of fields) print.text(field)
+  return print.digest()
+}

@@ -12,11 +12,7 @@ import * as Fingerprint from "../../Dcb/internal/fingerprint.ts"
  *
  * @internal
  */
-export const ofFields = (...fields: ReadonlyArray<string>): string => {
-  const print = new Fingerprint.Fingerprint().length(fields.length)
-  for (const field of fields) print.text(field)
-  return print.digest()
-}
+export const ofFields: (...fields: ReadonlyArray<string>) => string = Fingerprint.ofFields
 
 /**
  * A canonical JSON text of a value: object keys sorted, `bigint` as
