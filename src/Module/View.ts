@@ -714,14 +714,23 @@ const eventCausedTags: ReadonlySet<string> = new Set([
 /** FoundationDB's transaction_too_large, key_too_large and value_too_large: a commit the store refuses as too large. */
 const tooLargeCodes: ReadonlySet<number> = new Set([2101, 2102, 2103])
 
+/** The FoundationDB error code behind a `StorageError` (with `definite`: only when nothing was written), if any. */
+const storageCode = (error: unknown, definite = false): number | undefined => {
+  const e = error as { readonly _tag?: unknown; readonly cause?: unknown; readonly unknownResult?: unknown } | null
+  if (typeof e !== "object" || e === null || e._tag !== "StorageError" || (definite && e.unknownResult === true)) {
+    return undefined
+  }
+  const code = (e.cause as { readonly code?: unknown } | undefined)?.code
+  return typeof code === "number" ? code : undefined
+}
+
 const isEventCaused = (error: unknown): boolean => {
   if (typeof error !== "object" || error === null) return false
   const tag = (error as { readonly _tag?: unknown })._tag
   if (typeof tag !== "string") return false
   if (eventCausedTags.has(tag) || tag.endsWith("TooLarge")) return true
-  if (tag !== "StorageError") return false
-  const code = ((error as { readonly cause?: unknown }).cause as { readonly code?: unknown } | undefined)?.code
-  return typeof code === "number" && tooLargeCodes.has(code)
+  const code = storageCode(error)
+  return code !== undefined && tooLargeCodes.has(code)
 }
 
 /**
@@ -735,11 +744,8 @@ const tooSlowCodes: ReadonlySet<number> = new Set([1007, 1031])
 const tooSlowForOneTransaction = (cause: Cause.Cause<unknown>): boolean =>
   cause.reasons.length > 0 &&
   cause.reasons.every((reason) => {
-    if (!Cause.isFailReason(reason)) return false
-    const error = reason.error as { readonly _tag?: unknown; readonly cause?: unknown; readonly unknownResult?: unknown }
-    if (error?._tag !== "StorageError" || error.unknownResult === true) return false
-    const code = (error.cause as { readonly code?: unknown } | undefined)?.code
-    return typeof code === "number" && tooSlowCodes.has(code)
+    const code = Cause.isFailReason(reason) ? storageCode(reason.error, true) : undefined
+    return code !== undefined && tooSlowCodes.has(code)
   })
 
 /** Whether a failed apply is the events' fault: every failure is event-caused, or a defect (a throwing `evolve` or `key`). */
