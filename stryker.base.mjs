@@ -11,7 +11,19 @@
  * @param {Array<string>} mutate the files to mutate
  * @returns {import("@stryker-mutator/api/core").PartialStrykerOptions}
  */
-export const config = (folder, mutate) => ({
+export const config = (folder, mutate) => {
+  // FAIRWAY_MUTATION_REPORT=<name>: a scratch run of one's own (its own report, incremental file and sandbox),
+  // e.g. `FAIRWAY_MUTATION_REPORT=sim-reads npm run mutation:fdb -- --mutate src/Fdb/FdbSimulator.ts:1-700`
+  const report = process.env.FAIRWAY_MUTATION_REPORT ?? folder
+  return configFor(report, mutate)
+}
+
+/**
+ * @param {string} folder
+ * @param {Array<string>} mutate
+ * @returns {import("@stryker-mutator/api/core").PartialStrykerOptions}
+ */
+const configFor = (folder, mutate) => ({
   testRunner: "vitest",
   vitest: { configFile: "vitest.mutation.config.ts", related: false },
   // no type checker: on this machine it costs three times the tests. A mutant that would not compile is

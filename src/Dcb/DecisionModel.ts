@@ -611,12 +611,13 @@ const readFrom = <State>(
   after?: SequencePosition.SequencePosition | undefined
 ): Effect.Effect<ReadResult<State>, Event.EventDecodeError | EventStore.ReadError> => {
   const f = (model as Folding<State>)[fold]?.run
-  const events = after === undefined ? store.read(model.query) : store.read(model.query, { after })
+  // made only where a Stream is read (a synchronous read has no use for one)
+  const events = () => after === undefined ? store.read(model.query) : store.read(model.query, { after })
   if (f === undefined) {
     return Effect.suspend(() => {
       let position: SequencePosition.SequencePosition | undefined = after
       return Effect.map(
-        Stream.runFoldEffect(events, () => initial, (state, event: Event.SequencedEvent) => {
+        Stream.runFoldEffect(events(), () => initial, (state, event: Event.SequencedEvent) => {
           position = event.position
           return model.step(state, event, new Map())
         }),
@@ -643,7 +644,7 @@ const readFrom = <State>(
   return Effect.suspend(() => {
     const acc = new Accumulator(initial, f)
     acc.position = after
-    return Effect.flatMap(Stream.runFold(events, () => acc, step), done)
+    return Effect.flatMap(Stream.runFold(events(), () => acc, step), done)
   })
 }
 

@@ -166,16 +166,14 @@ export const isOutcomeUnknown = (error: FdbError): boolean =>
   error.unknownResult === true || isMaybeCommitted(error.code)
 
 /**
- * The same error, marked as the end of a retry loop whose outcome is unknown
- * (see {@link FdbError.unknownResult}).
+ * The same error (code and reason), marked as the end of a retry loop whose
+ * outcome is unknown (see {@link FdbError.unknownResult}).
  *
  * @category constructors
  * @since 0.1.0
  */
 export const withUnknownResult = (error: FdbError): FdbError =>
-  error.unknownResult === true
-    ? error
-    : new FdbError({ code: error.code, reason: error.reason, unknownResult: true })
+  new FdbError({ code: error.code, reason: error.reason, unknownResult: true })
 
 /**
  * `true` for an {@link FdbError}.

@@ -10,17 +10,22 @@
  *   ranges intersect the writes of a transaction committed after its read
  *   version fails with `not_committed` (1020); snapshot reads record no
  *   range; blind writes never conflict; a range read stopped by its limit
- *   records a range only up to the last key returned; read-only transactions
- *   always commit;
+ *   records a range only up to the last key returned; keys and ranges the
+ *   transaction set or cleared itself are left out of its read conflict
+ *   ranges (their values did not come from the database); read-only
+ *   transactions always commit;
  * - versionstamps: 8 bytes of commit version (increasing with commit order)
- *   and 2 bytes of batch order; versionstamped keys are unreadable in their
- *   own transaction (1036);
+ *   and 2 bytes of batch order; the keys a versionstamped key may become are
+ *   unreadable in its own transaction (1036): from the stamp just above the
+ *   read version if the transaction had one when it set the key (keys stamped
+ *   before stay readable), else from stamp 0, as FoundationDB's client computes;
  * - limits: keys 10,000 bytes (2102), values 100,000 bytes (2103),
  *   transactions 10,000,000 bytes counted as FoundationDB's client counts them
  *   (2101, see `TransactionSize`), keys at or above `\xff` (2004), inverted
  *   ranges (2005), read version age 5 s (1007, on the Effect `Clock`, so
  *   `TestClock` controls it, plus virtual time), the `timeoutMillis` option
- *   (1031) and the `retryLimit` option; a read-only transaction commits as a
+ *   (1031, across retries; a read still in flight when it elapses fails too)
+ *   and the `retryLimit` option; a read-only transaction commits as a
  *   no-op, however old;
  * - costs ({@link CostProfile}): virtual time per get-read-version, read (per
  *   round trip, key and byte) and commit, with seeded jitter, and `onError`
@@ -34,8 +39,10 @@
  *   resolves without conflict) and delays
  *   (scheduler yields that reorder concurrent transactions); the same seed and
  *   the same program replay the same run;
- * - watches, fired when the key's value differs from the value the watching
- *   transaction saw; at most 10,000 outstanding (past it, `too_many_watches`
+ * - watches: a watch reads its key (a read version and a read conflict
+ *   range, as the client's non-snapshot read) and fires when the key's value
+ *   differs from the value it read (the transaction's own later write
+ *   included); a key over 10,000 bytes fails with 2102; at most 10,000 outstanding (past it, `too_many_watches`
  *   1032, as the client's default `max_watches`); a commit interrupted in
  *   flight lands later only if the client would have sent it (it wrote, and
  *   within the size limit);
@@ -293,6 +300,13 @@ const toBytes = (s: string): Uint8Array => {
 
 const after = (s: string): string => s + "\x00"
 
+/** A versionstamp: 8 bytes of commit version (big-endian), then 2 bytes of order within the batch (0 here). */
+const stampOf = (version: number): Uint8Array => {
+  const stamp = new Uint8Array(10)
+  new DataView(stamp.buffer).setBigUint64(0, BigInt(version))
+  return stamp
+}
+
 // -----------------------------------------------------------------------------
 // Sorted key set (chunked sorted arrays)
 // -----------------------------------------------------------------------------
@@ -330,6 +344,7 @@ class SortedKeys {
     const i = lowerBound(c, key)
     if (c[i] === key) return
     c.splice(i, 0, key)
+    // Stryker disable next-line EqualityOperator: where a chunk splits is a performance choice; every read is the same
     if (c.length > CHUNK * 2) this.chunks.splice(ci, 1, c.slice(0, CHUNK), c.slice(CHUNK))
   }
   *ascending(begin: string, end: string): Generator<string> {
@@ -363,9 +378,11 @@ class SortedKeys {
 const makeRng = (seed: number) => {
   let a = seed >>> 0
   return (): number => {
+    // Stryker disable next-line ArithmeticOperator: another full-period, uniform sequence; the contract is uniform draws replayed by a seed (tested), not mulberry32's exact values
     a = (a + 0x6d2b79f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
+    // Stryker disable next-line ArithmeticOperator: another mixing step of the same quality (see above)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
@@ -396,7 +413,14 @@ type Mutation =
   | { readonly _tag: "Set"; readonly key: string; readonly value: Uint8Array }
   | { readonly _tag: "Clear"; readonly key: string }
   | { readonly _tag: "ClearRange"; readonly begin: string; readonly end: string }
-  | { readonly _tag: "VsKey"; readonly key: Uint8Array; readonly offset: number; readonly value: Uint8Array }
+  | {
+    readonly _tag: "VsKey"
+    readonly key: Uint8Array
+    readonly offset: number
+    readonly value: Uint8Array
+    /** The transaction's read version when the key was set, if it had one (its stamp will be above it). */
+    readonly readVersion: number | undefined
+  }
   | { readonly _tag: "VsValue"; readonly key: string; readonly value: Uint8Array; readonly offset: number }
 
 interface Attempt {
@@ -413,7 +437,12 @@ interface Attempt {
   readonly mutations: Array<Mutation>
   readonly readConflicts: Array<readonly [string, string]>
   readonly unreadable: Array<readonly [string, string]>
-  readonly watches: Array<{ key: string; deferred: Deferred.Deferred<void, FdbError.FdbError> }>
+  /** Each watch with the value it read when it was set. */
+  readonly watches: Array<{
+    readonly key: string
+    readonly value: Uint8Array | undefined
+    readonly deferred: Deferred.Deferred<void, FdbError.FdbError>
+  }>
   readonly stamp: Deferred.Deferred<Uint8Array, FdbError.FdbError>
   done: boolean
 }
@@ -423,6 +452,7 @@ const fail = (code: number, reason?: string) => Effect.fail(FdbError.make(code, 
 const equalBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
   if (a === undefined || b === undefined) return a === b
   if (a.length !== b.length) return false
+  // Stryker disable next-line EqualityOperator: (i <= a.length) index a.length is past the end of both (same length): undefined === undefined
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
@@ -522,6 +552,7 @@ export const make = (options?: SimulatorOptions): {
   // a generator of its own, so that turning costs on does not change which faults a seed injects
   const costRng = makeRng(seed ^ 0x5bd1e995)
   const draw = (range: readonly [number, number]): number =>
+    // Stryker disable next-line EqualityOperator: with equal bounds both branches charge range[0] (the jittered one only uses up a draw)
     range[1] <= range[0] ? range[0] : range[0] + costRng() * (range[1] - range[0])
   /** Virtual cost of a read returning `keys` pairs of `bytes` bytes (`range`: a range read). */
   const readCost = (keys: number, bytes: number, range: boolean): number => {
@@ -574,6 +605,7 @@ export const make = (options?: SimulatorOptions): {
   const write = (key: string, value: Uint8Array | undefined, at: number, oldest: number) => {
     let h = history.get(key)
     if (h === undefined) {
+      // Stryker disable next-line ConditionalExpression: recording a clear of a never-written key changes no read (its value stays undefined), only memory
       if (value === undefined) return
       h = []
       history.set(key, h)
@@ -582,7 +614,9 @@ export const make = (options?: SimulatorOptions): {
     h.push({ version: at, value })
     // drop versions no reader can see any more
     let drop = 0
+    // Stryker disable next-line EqualityOperator: keeping one version more than needed changes no read (valueAt takes the newest visible)
     while (drop + 1 < h.length && h[drop + 1]!.version <= oldest) drop++
+    // Stryker disable next-line all: splice(0, 0) is a no-op, and not pruning at all only costs memory
     if (drop > 0) h.splice(0, drop)
     const ws = watchers.get(key)
     if (ws !== undefined) {
@@ -667,7 +701,10 @@ export const make = (options?: SimulatorOptions): {
               const r = f(rv)
               if (r instanceof FdbError.FdbError) return Effect.fail(r)
               const done = start + cost(r)
+              // Stryker disable next-line EqualityOperator: on equality the assignment changes nothing
               if (done > attempt.clock) attempt.clock = done
+              // a read still in flight when the timeout elapses is cancelled with the transaction (1031)
+              if (expired(timer, now, done)) return fail(FdbError.codes.transaction_timed_out)
               // a read that ends past the 5 s window fails as it would on a storage server
               if (age(attempt, now, done) > FdbError.fdbLimits.maxTransactionAgeMillis) {
                 return fail(FdbError.codes.transaction_too_old)
@@ -683,9 +720,12 @@ export const make = (options?: SimulatorOptions): {
       for (; stampedSeen < attempt.mutations.length; stampedSeen++) {
         const m = attempt.mutations[stampedSeen]!
         if (m._tag !== "VsKey") continue
+        // as FoundationDB's `getVersionstampKeyRange`: from the stamp (read version + 1, 0) when the read
+        // version was known as the key was set (keys stamped before it stay readable), else from stamp 0
         const lo = m.key.slice()
         const hi = m.key.slice()
-        lo.fill(0x00, m.offset, m.offset + 10)
+        if (m.readVersion === undefined) lo.fill(0x00, m.offset, m.offset + 10)
+        else lo.set(stampOf(m.readVersion + 1), m.offset)
         hi.fill(0xff, m.offset, m.offset + 10)
         attempt.unreadable.push([toStr(lo), after(toStr(hi))])
       }
@@ -703,7 +743,7 @@ export const make = (options?: SimulatorOptions): {
         return Effect.void
       })
     const checkKey = (key: Uint8Array) =>
-      key.length > 0 && key[0] === 0xff
+      key[0] === 0xff
         ? FdbError.make(FdbError.codes.key_outside_legal_range, "a key at or above \\xff (system keys)")
         : key.length > FdbError.fdbLimits.maxKeyBytes
         ? FdbError.make(FdbError.codes.key_too_large, `key of ${key.length} bytes`)
@@ -719,16 +759,40 @@ export const make = (options?: SimulatorOptions): {
       value.length > FdbError.fdbLimits.maxValueBytes
         ? FdbError.make(FdbError.codes.value_too_large, `value of ${value.length} bytes`)
         : undefined
+    /**
+     * The value of a key at `rv` under this transaction's writes. A key it set or cleared itself records no read
+     * conflict (the value did not come from the database: RYW's `updateConflictMap` skips such keys).
+     */
+    const pointRead = (key: string, snapshot: boolean, rv: number): Uint8Array | undefined | FdbError.FdbError => {
+      if (isUnreadable(key, after(key))) return FdbError.make(FdbError.codes.accessed_unreadable)
+      const local = localValue(key)
+      if (local.found) return local.value
+      if (!snapshot) attempt.readConflicts.push([key, after(key)])
+      return valueAt(key, rv)
+    }
+    /**
+     * Adds the read conflict range `[b, e)` but for the keys and ranges this transaction set or cleared itself
+     * (their values did not come from the database: RYW's `updateConflictMap` leaves them out).
+     */
+    const readRange = (b: string, e: string) => {
+      const own = TransactionSize.coalesce([
+        ...[...attempt.writes.keys()].filter((k) => b <= k && k < e).map((k) => [k, after(k)] as const),
+        ...attempt.clears.filter((r) => overlaps(r, b, e))
+      ])
+      let from = b
+      for (const [ob, oe] of own) {
+        if (from < ob) attempt.readConflicts.push([from, ob])
+        from = oe // (sorted, disjoint and each reaching past `from`)
+      }
+      if (from < e) attempt.readConflicts.push([from, e])
+    }
 
     return {
       get: (keyBytes, options) =>
         read((rv) => {
           const key = toStr(keyBytes)
           if (key >= SYSTEM) return FdbError.make(FdbError.codes.key_outside_legal_range, "a key at or above \\xff")
-          if (isUnreadable(key, after(key))) return FdbError.make(FdbError.codes.accessed_unreadable)
-          if (options?.snapshot !== true) attempt.readConflicts.push([key, after(key)])
-          const local = localValue(key)
-          return local.found ? local.value : valueAt(key, rv)
+          return pointRead(key, options?.snapshot === true, rv)
         }, (value) => readCost(1, keyBytes.length + (value?.length ?? 0), false)),
       getRange: (beginBytes, endBytes, options) =>
         read((rv) => {
@@ -776,10 +840,11 @@ export const make = (options?: SimulatorOptions): {
           }
           if (out.length >= limit) stopped = true
           if (options?.snapshot !== true) {
-            if (stopped && out.length > 0) {
+            if (stopped) { // (a stopped read returned at least one pair)
               const last = toStr(out[out.length - 1]!.key)
-              attempt.readConflicts.push(reverse ? [last, end] : [begin, after(last)])
-            } else attempt.readConflicts.push([begin, end])
+              if (reverse) readRange(last, end)
+              else readRange(begin, after(last))
+            } else readRange(begin, end)
           }
           return out
         }, (rows) => {
@@ -800,7 +865,7 @@ export const make = (options?: SimulatorOptions): {
         }),
       clear: (key) =>
         Effect.suspend(() => {
-          const error = key.length > 0 && key[0] === 0xff ? checkKey(key) : undefined
+          const error = key[0] === 0xff ? checkKey(key) : undefined
           if (error !== undefined) return Effect.fail(error)
           // FoundationDB ignores a clear of a key over the size limit (no such key can exist)
           if (key.length > FdbError.fdbLimits.maxKeyBytes) return Effect.void
@@ -834,7 +899,13 @@ export const make = (options?: SimulatorOptions): {
           const error = checkKey(key) ?? checkValue(value)
           if (error !== undefined) return Effect.fail(error)
           return mutate(() => {
-            attempt.mutations.push({ _tag: "VsKey", key: key.slice(), offset, value: value.slice() })
+            attempt.mutations.push({
+              _tag: "VsKey",
+              key: key.slice(),
+              offset,
+              value: value.slice(),
+              readVersion: attempt.readVersion
+            })
           })
         }),
       setVersionstampedValue: (key, value, offset) =>
@@ -866,30 +937,40 @@ export const make = (options?: SimulatorOptions): {
       watch: (keyBytes) =>
         Effect.suspend(() => {
           if (attempt.done) return fail(FdbError.codes.transaction_cancelled, "the transaction is finished")
-          if (keyBytes.length > 0 && keyBytes[0] === 0xff) {
+          if (keyBytes[0] === 0xff) {
             return fail(FdbError.codes.key_outside_legal_range, "a watch on a key at or above \\xff")
           }
-          const deferred = Deferred.makeUnsafe<void, FdbError.FdbError>()
-          const key = toStr(keyBytes)
-          attempt.watches.push({ key, deferred })
-          const watch: FdbDatabase.Watch = {
-            changed: Deferred.await(deferred),
-            cancel: Effect.sync(() => {
-              const ws = watchers.get(key)
-              if (ws !== undefined) {
-                const keep = ws.filter((w) => w.deferred !== deferred)
-                outstandingWatches -= ws.length - keep.length
-                if (keep.length === 0) watchers.delete(key)
-                else watchers.set(key, keep)
-              }
-              Deferred.doneUnsafe(deferred, fail(FdbError.codes.operation_cancelled, "watch cancelled"))
-            })
+          if (keyBytes.length > FdbError.fdbLimits.maxKeyBytes) {
+            return fail(FdbError.codes.key_too_large, `a watch on a key of ${keyBytes.length} bytes`)
           }
-          return Effect.succeed(watch)
+          const key = toStr(keyBytes)
+          // the client reads the key's value (not a snapshot read: a read version, and a read conflict range)
+          // and the watch fires when the value differs from it (RYWImpl::watch)
+          return Effect.map(read((rv) => pointRead(key, false, rv), (value) =>
+            readCost(1, keyBytes.length + (value?.length ?? 0), false)), (value) => {
+            const deferred = Deferred.makeUnsafe<void, FdbError.FdbError>()
+            attempt.watches.push({ key, value, deferred })
+            return makeWatch(key, deferred)
+          })
         }),
       getVersionstamp: Effect.sync(() => Deferred.await(attempt.stamp))
     }
   }
+
+  /** A watch's handle: `changed` completes with its deferred; `cancel` frees its place. */
+  const makeWatch = (key: string, deferred: Deferred.Deferred<void, FdbError.FdbError>): FdbDatabase.Watch => ({
+    changed: Deferred.await(deferred),
+    cancel: Effect.sync(() => {
+      const ws = watchers.get(key)
+      if (ws !== undefined) {
+        const keep = ws.filter((w) => w.deferred !== deferred)
+        outstandingWatches -= ws.length - keep.length
+        if (keep.length === 0) watchers.delete(key)
+        else watchers.set(key, keep)
+      }
+      Deferred.doneUnsafe(deferred, fail(FdbError.codes.operation_cancelled, "watch cancelled"))
+    })
+  })
 
   /** Ends an attempt that did not commit: its watches and versionstamp fail. */
   const abandon = (attempt: Attempt, error: FdbError.FdbError) => {
@@ -902,8 +983,7 @@ export const make = (options?: SimulatorOptions): {
   /** Applies the mutations at a new commit version (synchronous: atomic). */
   const apply = (attempt: Attempt) => {
     const at = ++version
-    const stamp = new Uint8Array(10)
-    new DataView(stamp.buffer).setBigUint64(0, BigInt(at))
+    const stamp = stampOf(at)
     const oldest = oldestReadVersion()
     const points: Array<string> = []
     const ranges: Array<readonly [string, string]> = []
@@ -949,14 +1029,9 @@ export const make = (options?: SimulatorOptions): {
 
   const registerWatches = (attempt: Attempt) => {
     for (const w of attempt.watches) {
-      // the value this transaction saw: its own write, else the value at its read version
-      const seen = attempt.writes.has(w.key)
-        ? attempt.writes.get(w.key)
-        : attempt.readVersion === undefined
-        ? valueAt(w.key, version)
-        : valueAt(w.key, attempt.readVersion)
+      // changed since the watch read it (by another commit, or by this transaction's own later write): fires now
       const current = valueAt(w.key, version)
-      if (!equalBytes(seen, current)) {
+      if (!equalBytes(w.value, current)) {
         Deferred.doneUnsafe(w.deferred, Effect.void)
         continue
       }
@@ -973,7 +1048,7 @@ export const make = (options?: SimulatorOptions): {
 
   const conflicts = (attempt: Attempt): boolean => {
     const rv = attempt.readVersion
-    if (rv === undefined || attempt.readConflicts.length === 0) return false
+    if (rv === undefined) return false
     for (const record of commitLog) {
       if (record.version <= rv) continue
       for (const p of record.points) {

@@ -60,6 +60,7 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Pull from "effect/Pull"
+import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
@@ -595,7 +596,8 @@ interface Prepared {
   readonly decode: (input: unknown) => Effect.Effect<unknown, Schema.SchemaError>
   /** The SHA-256 digest of a decoded input, encoded again (so equal inputs digest alike whatever their key order). */
   readonly inputDigest: (value: unknown) => string
-  readonly countRun: Effect.Effect<void>
+  /** The runs counter with the command's attribute: updated in the run's first step (`Metric.update` is two steps). */
+  readonly runs: Metric.Metric<number, unknown>
   readonly retries: Metric.Metric<number, unknown>
   readonly countConflict: Effect.Effect<void>
   readonly countFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<void>
@@ -616,7 +618,7 @@ const prepare = (command: Any): Prepared => {
         const encoded = Schema.encodeUnknownExit(command.input as unknown as Schema.Codec<unknown, unknown>)(value)
         return Digest.ofFields(Digest.canonicalJson(Exit.isSuccess(encoded) ? encoded.value : value))
       },
-      countRun: Metric.update(Metric.withAttributes(metrics.runs, attributes), 1),
+      runs: Metric.withAttributes(metrics.runs, attributes),
       retries: Metric.withAttributes(metrics.retries, attributes),
       countConflict: Metric.update(Metric.withAttributes(metrics.conflicts, attributes), 1),
       countFailure: (cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : countFailed,
@@ -674,23 +676,35 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
   const name = command.name
   const p = prepare(command)
 
-  // decode, then decide and append; `store` is the EventStore in context
-  const execute = (store: EventStore.EventStoreShape): Effect.Effect<Result, any, any> => {
+  // decode, then decide and append; `store` is the EventStore in context, `plain`: no tracer installed
+  const execute = (
+    store: EventStore.EventStoreShape,
+    context: Context.Context<never>,
+    plain: boolean
+  ): Effect.Effect<Result, any, any> => {
     const invalidOptions = validateOptions(name, options)
     if (invalidOptions !== undefined) return Effect.fail(invalidOptions)
     const decoded = p.decode(input)
     if (Exit.isExit(decoded)) {
-      return Exit.isSuccess(decoded) ? decide(decoded.value as Input["Type"], store) : Effect.failCause(
+      return Exit.isSuccess(decoded) ? decide(decoded.value as Input["Type"], store, context, plain) : Effect.failCause(
         Cause.map(decoded.cause as Cause.Cause<Schema.SchemaError>, invalidInput)
       )
     }
-    return Effect.flatMap(Effect.mapError(decoded, invalidInput), (value) => decide(value as Input["Type"], store))
+    return Effect.flatMap(
+      Effect.mapError(decoded, invalidInput),
+      (value) => decide(value as Input["Type"], store, context, plain)
+    )
   }
 
   const invalidInput = (error: Schema.SchemaError) =>
     new CommandInputInvalid({ command: name, reason: error.message.replace(/\n\s*/g, " ") })
 
-  const decide = (value: Input["Type"], store: EventStore.EventStoreShape): Effect.Effect<Result, any, any> => {
+  const decide = (
+    value: Input["Type"],
+    store: EventStore.EventStoreShape,
+    context: Context.Context<never>,
+    plain: boolean
+  ): Effect.Effect<Result, any, any> => {
     const key = options?.idempotencyKey
     const keyTag = key === undefined ? undefined : idempotencyTag(name, key)
     const inputDigest = key === undefined ? "" : p.inputDigest(value)
@@ -706,6 +720,16 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
     if (options?.causationId !== undefined) metadata[metadataKeys.causationId] = options.causationId
     let attempts = 0
     const runNumber = ++runs
+    const cache = Context.getOption(context, DecisionCache.DecisionCache)
+    const observer = Context.getOption(context, AttemptObserver)
+    const admission = Context.getOption(context, Admission.Admission)
+
+    // the append's span, when a tracer is installed: a leaf (nothing below it makes spans), so it is not made
+    // the parent span (`useSpan`, not `withSpan`: two fiber-context changes fewer)
+    const append = (events: ReadonlyArray<Event.NewEvent>, appendOptions: EventStore.AppendOptions) =>
+      plain
+        ? store.append(events, appendOptions)
+        : Effect.useSpan("EventStore.append", () => store.append(events, appendOptions))
 
     // one append condition per read the model made (a dependent model reads more than once)
     const appendDecided = (state: State, conditions: ReadonlyArray<AppendCondition.AppendCondition>) =>
@@ -718,14 +742,14 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
           metadata: { ...event.metadata, ...metadata }
         }))
         if (key === undefined) {
-          return Effect.map(traced(store.append(events, { conditions }), "EventStore.append"), (position): Result => ({
+          return Effect.map(append(events, { conditions }), (position): Result => ({
             position,
             events,
             replayed: false,
             attempts
           }))
         }
-        return traced(store.append(events, { conditions, appendId: idempotencyId(name, key) }), "EventStore.append").pipe(
+        return append(events, { conditions, appendId: idempotencyId(name, key) }).pipe(
           Effect.map((position): Result => ({ position, events, replayed: false, attempts })),
           Effect.catchTag("AppendIdReused", (reused) =>
             // the key was used by an append of other events: when a command wrote them, return its result
@@ -738,17 +762,15 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
       })
 
     // with DecisionCache.layer: read on from this command's cached state of the query. The read's span
-    // (none when no tracer is installed: see `untraced`) is a leaf: nothing below it makes spans, so it is
-    // not made the parent span (which would cost two fiber-context changes)
-    const readModel = <S>(model: DecisionModel.DecisionModel<S>) =>
-      Effect.contextWith((context: Context.Context<never>) => {
-        const cache = Context.getOption(context, DecisionCache.DecisionCache)
-        if (Option.isSome(cache)) return cache.value.read(store, command, model)
-        const read = DecisionModel.readAfter(store, model, model.initial, undefined)
-        return untraced(context) ? read : Effect.useSpan("DecisionModel.read", () => read)
-      })
+    // (none when no tracer is installed: see `untraced`) is a leaf, like the append's
+    const readModel = <S>(model: DecisionModel.DecisionModel<S>) => {
+      if (Option.isSome(cache)) return cache.value.read(store, command, model)
+      const read = DecisionModel.readAfter(store, model, model.initial, undefined)
+      return plain ? read : Effect.useSpan("DecisionModel.read", () => read)
+    }
 
-    const attempt: Effect.Effect<Result, any, any> = Effect.suspend(() => {
+    // one attempt, made when this is called (the first attempt: at once; a retry: suspended)
+    const attemptNow = (): Effect.Effect<Result, any, any> => {
       attempts++
       const model = command.model(value)
       // the condition this attempt decided under, for an AttemptObserver
@@ -764,91 +786,121 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
               ? replayOf(name, key!, inputDigest, read.state.replay, attempts)
               : appendDecided(read.state.decision, read.conditions)
         )
-      const observed = Effect.flatMap(Effect.serviceOption(AttemptObserver), (observer) =>
-        Option.isNone(observer) ? decision : Effect.onExit(decision, (exit) =>
-          observer.value.observe({
-            command: name,
-            run: runNumber,
-            attempt: attempts,
-            correlationId: metadata[metadataKeys.correlationId]!,
-            idempotencyKey: key,
-            causationId: options?.causationId,
-            condition,
-            conditions,
-            exit
-          })))
+      const observed = Option.isNone(observer) ? decision : Effect.onExit(decision, (exit) =>
+        observer.value.observe({
+          command: name,
+          run: runNumber,
+          attempt: attempts,
+          correlationId: metadata[metadataKeys.correlationId]!,
+          idempotencyKey: key,
+          causationId: options?.causationId,
+          condition,
+          conditions,
+          exit
+        }))
       return attempts > 1 ? Effect.andThen(Metric.update(p.retries, 1), observed) : observed
-    })
+    }
 
-    // the first attempt runs as is; the retry schedule starts at the first conflict
-    const retried = Effect.catchIf(attempt, isConflict, (first) =>
-      Effect.andThen(
-        p.countConflict,
-        Effect.flatMap(Schedule.toStepWithMetadata(command.retry), (next) => {
-          const loop = (error: EventStore.AppendConditionFailed): Effect.Effect<Result, any, any> =>
-            Pull.matchEffect(next(error), {
-              onSuccess: (meta) =>
-                Effect.catchIf(
-                  Effect.provideService(attempt, Schedule.CurrentMetadata, meta),
-                  isConflict,
-                  (error) => Effect.andThen(p.countConflict, loop(error))
-                ),
-              onFailure: Effect.failCause,
-              onDone: () => Effect.fail(error)
-            })
-          return loop(first)
-        })
-      ))
-
-    // with Admission.layer: queue behind this process's commands on an overlapping boundary
-    const admitted = Effect.flatMap(Effect.serviceOption(Admission.Admission), (admission) =>
-      Option.isNone(admission) ? retried : admission.value.run(name, command.model(value).query, retried))
-
-    return Effect.matchEffect(admitted, {
-      onFailure: (error) =>
-        Effect.fail(
+    // the first attempt runs as is; the retry schedule starts at the first conflict, and a conflict that
+    // outlives the retries is a CommandConflict
+    const retried = (first: Effect.Effect<Result, any, any>) =>
+      Effect.catchIf(first, isConflict, (first) =>
+        Effect.andThen(
+          p.countConflict,
+          Effect.flatMap(Schedule.toStepWithMetadata(command.retry), (next) => {
+            const loop = (error: EventStore.AppendConditionFailed): Effect.Effect<Result, any, any> =>
+              Pull.matchEffect(next(error), {
+                onSuccess: (meta) =>
+                  Effect.catchIf(
+                    Effect.provideService(Effect.suspend(attemptNow), Schedule.CurrentMetadata, meta),
+                    isConflict,
+                    (error) => Effect.andThen(p.countConflict, loop(error))
+                  ),
+                onFailure: Effect.failCause,
+                onDone: () => Effect.fail(error)
+              })
+            return loop(first)
+          })
+        ).pipe(Effect.mapError((error) =>
           isConflict(error)
             ? new CommandConflict({ command: name, attempts, conflictingPosition: error.conflictingPosition })
             : error
-        ),
-      onSuccess: (result: Result) =>
-        Effect.as(
-          Effect.annotateCurrentSpan({
-            "fairway.attempts": result.attempts,
-            "fairway.replayed": result.replayed,
-            "fairway.events": result.events.length,
-            ...(result.position !== undefined ? { "fairway.position": SequencePosition.format(result.position) } : {})
-          }),
-          result
-        )
-    })
+        )))
+
+    // with Admission.layer: queue behind this process's commands on an overlapping boundary (the first
+    // attempt starts once admitted)
+    const admitted = Option.isNone(admission)
+      ? retried(attemptNow())
+      : admission.value.run(name, command.model(value).query, retried(Effect.suspend(attemptNow)))
+
+    // (what the run did is set on its span by `traceRun`)
+    return admitted
   }
 
-  const limited = Effect.contextWith((context: Context.Context<EventStore.EventStore>) => {
-    const store = Context.get(context, EventStore.EventStore)
-    const limiter = Context.getOption(context as Context.Context<unknown>, CommandLimiter)
-    if (Option.isNone(limiter)) return execute(store)
-    return Effect.flatMap(limiter.value.tryRun(Effect.suspend(() => execute(store))), (result) =>
-      Option.isNone(result)
-        ? Effect.fail(new Overloaded({ command: name, maxInFlight: limiter.value.maxInFlight }))
-        : Effect.succeed(result.value))
-  })
-
-  const body = Effect.tapCause(Effect.andThen(p.countRun, limited), p.countFailure)
-  return Effect.contextWith((context: Context.Context<never>) => untraced(context) ? body : Effect.withSpan(
-    body,
-    p.spanName,
-    {
-      attributes: {
-        "fairway.command": name,
-        ...(options?.idempotencyKey !== undefined ? { "fairway.idempotency_key": options.idempotencyKey } : {}),
-        ...(options?.correlationId !== undefined ? { "fairway.correlation_id": options.correlationId } : {}),
-        ...(options?.causationId !== undefined ? { "fairway.causation_id": options.causationId } : {})
-      },
-      captureStackTrace: false
+  // A run looks its optional services up once, in its first step (they are the same for every attempt), and
+  // builds only the steps they call for: with none installed and no tracer, a run is decode, read, decide and
+  // append, with the failure count around them.
+  return Effect.contextWith((context: Context.Context<never>) => {
+    // `Metric.update`, in this step
+    p.runs.updateUnsafe(1, context)
+    const store = Context.get(context as Context.Context<EventStore.EventStore>, EventStore.EventStore)
+    const plain = untraced(context)
+    const limiter = Context.getOption(context, CommandLimiter)
+    let run: Effect.Effect<Result, any, any>
+    if (Option.isNone(limiter)) {
+      // the first attempt is built here, not in a step of its own: what its model or read throws is a defect of
+      // the run, as it would be in a step
+      try {
+        run = execute(store, context, plain)
+      } catch (defect) {
+        run = Effect.die(defect)
+      }
+    } else {
+      run = Effect.flatMap(limiter.value.tryRun(Effect.suspend(() => execute(store, context, plain))), (result) =>
+        Option.isNone(result)
+          ? Effect.fail(new Overloaded({ command: name, maxInFlight: limiter.value.maxInFlight }))
+          : Effect.succeed(result.value))
     }
-  )) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
+    const body = Effect.tapCause(run, p.countFailure)
+    return plain ? body : traceRun(body, p.spanName, name, options)
+  }) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
 }
+
+/**
+ * A run in its span, as `Effect.withSpan` would run it (the span the parent of the run's spans, a stack frame
+ * named after it), with one fiber-context change instead of two (the parent span and the frame together), and
+ * what the run did set on the span itself when it succeeds.
+ */
+const traceRun = (
+  body: Effect.Effect<Result, any, any>,
+  spanName: string,
+  name: string,
+  options: RunOptions | undefined
+): Effect.Effect<Result, any, any> => {
+  const attributes: Record<string, unknown> = { "fairway.command": name }
+  if (options?.idempotencyKey !== undefined) attributes["fairway.idempotency_key"] = options.idempotencyKey
+  if (options?.correlationId !== undefined) attributes["fairway.correlation_id"] = options.correlationId
+  if (options?.causationId !== undefined) attributes["fairway.causation_id"] = options.causationId
+  return Effect.useSpan(spanName, { attributes }, (span) =>
+    Effect.updateContext(
+      Effect.map(body, (result: Result) => {
+        span.attribute("fairway.attempts", result.attempts)
+        span.attribute("fairway.replayed", result.replayed)
+        span.attribute("fairway.events", result.events.length)
+        if (result.position !== undefined) span.attribute("fairway.position", SequencePosition.format(result.position))
+        return result
+      }),
+      (context) =>
+        Context.add(Context.add(context, Tracer.ParentSpan, span), References.CurrentStackFrame, {
+          name: spanName,
+          stack: noStack,
+          parent: Context.get(context, References.CurrentStackFrame)
+        })
+    ))
+}
+
+/** The stack of a run's frame: none (`captureStackTrace: false`). */
+const noStack = (): string | undefined => undefined
 
 /**
  * Whether no tracer is installed: the native tracer only keeps spans in
@@ -857,13 +909,3 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
  * span of its own; with any tracer installed it makes them all.
  */
 const untraced = (context: Context.Context<never>): boolean => Context.get(context, Tracer.Tracer) === Tracer.nativeTracer
-
-/**
- * A child span (the append of a run), only when a tracer is installed (see {@link untraced}).
- * A leaf: nothing below it makes spans, so it is not made the parent span
- * (`useSpan`, not `withSpan`: two fiber-context changes fewer per span).
- */
-const traced = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Effect.Effect<A, E, R> =>
-  Effect.contextWith((context: Context.Context<never>) =>
-    untraced(context) ? effect : Effect.useSpan(name, () => effect)
-  )

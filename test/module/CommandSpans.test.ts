@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Schema, Tracer } from "effect"
+import { Cause, Effect, Exit, Option, Schema, Tracer } from "effect"
 import { DecisionModel, EventStore, Query } from "fairway/Dcb"
 import { Command } from "fairway/Module"
 
@@ -40,5 +40,34 @@ describe("Command spans", () => {
       expect(spanOf(result)).toBe("Command.run Probe")
       expect(names[0]).toBe("Command.run Probe")
       expect(names).toContain("DecisionModel.read")
+    }).pipe(Effect.provide(EventStore.layerMemory)))
+
+  it.effect("with a tracer installed a failing run ends its span with the failure and names it in the failure's trace", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.Span> = []
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = Tracer.nativeTracer.span(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const Boom = Command.make({
+        name: "Boom",
+        input: Schema.Struct({ id: Schema.String }),
+        model: Probe.model,
+        decide: () => Effect.fail(new Error("refused"))
+      })
+      const exit = yield* Effect.exit(Command.run(Boom, { id: "x" }).pipe(Effect.withTracer(tracer)))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(Cause.pretty((exit as Exit.Failure<unknown, unknown>).cause)).toContain("at Command.run Boom")
+      const run = spans.find((span) => span.name === "Command.run Boom")!
+      expect(run.status._tag).toBe("Ended")
+      expect(run.status._tag === "Ended" && Exit.isFailure(run.status.exit)).toBe(true)
+      expect(run.attributes.get("fairway.command")).toBe("Boom")
+      expect(run.attributes.has("fairway.attempts")).toBe(false)
+      // the read under it names it as its parent
+      const read = spans.find((span) => span.name === "DecisionModel.read")!
+      expect(Option.map(read.parent, (parent) => parent.spanId)).toEqual(Option.some(run.spanId))
     }).pipe(Effect.provide(EventStore.layerMemory)))
 })

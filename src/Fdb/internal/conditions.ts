@@ -128,8 +128,6 @@ interface Cursor {
   readonly range: KeyLayout.StampRange
   positions: Array<bigint>
   at: number
-  /** The lowest position not read yet. */
-  next: bigint
   /** Read to the end of the range. */
   done: boolean
   keys: number
@@ -146,14 +144,15 @@ const intersection = (
 ): Effect.Effect<bigint | undefined, FdbError.FdbError | TooBroad> =>
   Effect.gen(function* () {
     let candidate = after === undefined ? 0n : after + 1n
-    const cursors: Array<Cursor> = ranges.map((range) => ({ range, positions: [], at: 0, next: candidate, done: false, keys: 0 }))
+    const cursors: Array<Cursor> = ranges.map((range) => ({ range, positions: [], at: 0, done: false, keys: 0 }))
     const readPage = (cursor: Cursor) =>
       Effect.suspend(() => {
         // what is left of the bound (one key past it, to know it was passed), at least one key
         const limit = Math.max(1, Math.min(pageSize, budget.max + 1 - budget.keys - budget.reserved))
         budget.reserved += limit
+        // a cursor runs dry only once every position it read is below `candidate`: read on from there
         return tn.getRange(
-          KeyLayout.keyAt(cursor.range, cursor.next > candidate ? cursor.next : candidate),
+          KeyLayout.keyAt(cursor.range, candidate),
           Tuple.strinc(cursor.range.prefix),
           { limit, snapshot: true }
         ).pipe(
@@ -162,7 +161,6 @@ const intersection = (
             cursor.positions = rows.map((row) => KeyLayout.positionFromBytes(row.key))
             cursor.at = 0
             cursor.done = rows.length < limit
-            if (rows.length > 0) cursor.next = cursor.positions[rows.length - 1]! + 1n
             cursor.keys += rows.length
             own.keys += rows.length
             budget.keys += rows.length
