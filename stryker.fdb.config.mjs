@@ -2,7 +2,7 @@
 /**
  * Mutation testing of the FoundationDB layer (store, key layout, tuple
  * encoding, simulator) (`src/Fdb`): `npm run mutation:fdb`. Not part of CI
- * (it takes tens of minutes on two cores); the report lands in
+ * (about half an hour on two cores); the report lands in
  * reports/mutation/fdb (ignored by git) and the score is recorded in the
  * README.
  */
@@ -12,6 +12,9 @@ import { config } from "./stryker.base.mjs"
 // layout, the tuple encoding and the simulator every FoundationDB claim rests on. Left out: FdbDatabase (the
 // binding adapter: its retry loop runs against a scripted binding in test/fdb, the rest needs libfdb_c) and the
 // view and automation stores (module storage, tested with the modules).
+// the test runners inherit it: vitest.mutation.config.ts then runs test/mutation and test/fdb (lean)
+process.env.FAIRWAY_MUTATION = "fdb"
+
 export default config("fdb", [
   "src/Fdb/EventStoreFdb.ts",
   "src/Fdb/internal/conditions.ts",

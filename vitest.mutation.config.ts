@@ -4,8 +4,10 @@
  * a run stays well under an hour on a small machine — for `src/Dcb`
  * (`FAIRWAY_MUTATION=dcb`, set by stryker.dcb.config.mjs) the top-level tests
  * (the memory store and its conformance run) and test/mutation; for `src/Fdb`
- * also the FoundationDB layer's tests (its conformance runs included) but for
- * the slowest sweeps (`slow`, run by `npm test`). Test
+ * (`FAIRWAY_MUTATION=fdb`, set by stryker.fdb.config.mjs) test/mutation and
+ * the FoundationDB layer's tests (its conformance run included) but for the
+ * slowest sweeps and the module stores' suites (`slow`, `modules`: run by
+ * `npm test`; every simulator mutant would otherwise run them all). Test
  * files are named in capitals (scratch files such as `tmp1.test.ts` are left
  * out). The HTTP, CLI, module and example tests are left to `npm test`.
  *
@@ -37,7 +39,9 @@ class SmallFirst extends BaseSequencer {
 
 // (test/fdb/LoneSurrogate.test.ts checks the core's rule on lone surrogates, on memory as on FoundationDB)
 const core = ["test/[A-Z]*.test.ts", "test/mutation/[A-Z]*.test.ts", "test/fdb/LoneSurrogate.test.ts"]
-const fdb = ["test/fdb/[A-Z]*.test.ts"]
+const fdb = ["test/mutation/[A-Z]*.test.ts", "test/fdb/[A-Z]*.test.ts"]
+// the view and automation stores' suites (not mutated; they cover the simulator through the modules)
+const modules = ["test/fdb/Modules.realistic.test.ts", "test/fdb/ViewAutomationStores.limits.test.ts"]
 // sweeps over hundreds of seeds or tens of thousands of events: a minute per surviving mutant on two cores
 const slow = [
   "test/fdb/EventStoreFdb.outcome.test.ts",
@@ -52,7 +56,11 @@ export default defineConfig({
     ...base.test,
     isolate: false,
     sequence: { ...base.test?.sequence, sequencer: SmallFirst },
-    include: process.env.FAIRWAY_MUTATION === "dcb" ? core : [...core, ...fdb],
-    exclude: [...(base.test?.exclude ?? ["**/node_modules/**"]), ...slow]
+    include: process.env.FAIRWAY_MUTATION === "dcb" ? core : process.env.FAIRWAY_MUTATION === "fdb" ? fdb : [...core, ...fdb],
+    exclude: [
+      ...(base.test?.exclude ?? ["**/node_modules/**"]),
+      ...slow,
+      ...(process.env.FAIRWAY_MUTATION === "fdb" ? modules : [])
+    ]
   }
 })

@@ -65,9 +65,9 @@ export interface Options {
   readonly prefix?: Uint8Array | string | undefined
   /** Keys read per index range per page (an integer, default 1,000, below one read as one): each page is one transaction. */
   readonly pageSize?: number | undefined
-  /** Retries of one transaction before a `StorageError` (default 100). */
+  /** Retries of one transaction before a `StorageError` (an integer, default 100; -1: unlimited, as FoundationDB's option). */
   readonly retryLimit?: number | undefined
-  /** Timeout of one transaction in milliseconds (default: none). */
+  /** Timeout of one transaction in milliseconds (a non-negative integer; default and 0: none). */
   readonly transactionTimeoutMillis?: number | undefined
   /**
    * Most index keys the joins of the conditions of one append may read
@@ -306,6 +306,15 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     const scanLimit = options?.conditionScanLimit
     if (scanLimit !== undefined && !(Number.isSafeInteger(scanLimit) && scanLimit >= 0)) {
       return yield* Effect.die(new RangeError(`conditionScanLimit must be a non-negative integer, got ${scanLimit}`))
+    }
+    // (the ranges of FoundationDB's own options: a store built with another would fail every transaction with 2006)
+    const retryLimit = options?.retryLimit
+    if (retryLimit !== undefined && !(Number.isSafeInteger(retryLimit) && retryLimit >= -1)) {
+      return yield* Effect.die(new RangeError(`retryLimit must be an integer of at least -1 (unlimited), got ${retryLimit}`))
+    }
+    const timeout = options?.transactionTimeoutMillis
+    if (timeout !== undefined && !(Number.isSafeInteger(timeout) && timeout >= 0)) {
+      return yield* Effect.die(new RangeError(`transactionTimeoutMillis must be a non-negative integer, got ${timeout}`))
     }
     const pageSize = Math.max(1, options?.pageSize ?? 1000)
     const tnOptions: FdbDatabase.TransactionOptions = {

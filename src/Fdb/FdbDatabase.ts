@@ -169,9 +169,15 @@ export interface Transaction {
  * @since 0.1.0
  */
 export interface TransactionOptions {
-  /** Cancel with `transaction_timed_out` (1031) after this many milliseconds, across retries. */
+  /**
+   * Cancel with `transaction_timed_out` (1031) after this many milliseconds, across retries; 0 (or absent):
+   * no timeout. A negative or non-integer value fails with `invalid_option_value` (2006), as on a cluster.
+   */
   readonly timeoutMillis?: number | undefined
-  /** Retry at most this many times; the last error is then returned. Absent: unlimited. */
+  /**
+   * Retry at most this many times; the last error is then returned. Absent or -1: unlimited (FoundationDB's
+   * `retry_limit` takes -1 to INT_MAX); anything else fails with `invalid_option_value` (2006).
+   */
   readonly retryLimit?: number | undefined
 }
 

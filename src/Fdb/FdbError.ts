@@ -53,7 +53,9 @@ export const codes = {
   /** A key at or above `\xff` (the system keys) without the option to access them. */
   key_outside_legal_range: 2004,
   /** A range whose end is before its begin. */
-  inverted_range: 2005
+  inverted_range: 2005,
+  /** An option's value is out of its range (a negative timeout, a retry limit below -1). */
+  invalid_option_value: 2006
 } as const
 
 /**

@@ -9,30 +9,14 @@
  * Faults come from fixed seeds.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type * as FdbDatabase from "fairway/Fdb/FdbDatabase"
-import * as FdbError from "fairway/Fdb/FdbError"
+import type * as FdbError from "fairway/Fdb/FdbError"
 import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
+import { codeOf, costs, failureOf, k, once, s, waiting } from "./FdbSimulatorKit.ts"
 
-const k = (s: string) => new Uint8Array(Buffer.from(s, "latin1"))
-const s = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString("latin1"))
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill)
-const once = { retryLimit: 0 }
-
-const failureOf = <A>(exit: Exit.Exit<A, unknown>): FdbError.FdbError | undefined => {
-  if (Exit.isSuccess(exit)) return undefined
-  const e = exit.cause.reasons.find((r) => r._tag === "Fail")
-  return e !== undefined && e._tag === "Fail" && FdbError.isFdbError(e.error) ? e.error : undefined
-}
-const codeOf = <A>(exit: Exit.Exit<A, unknown>) => failureOf(exit)?.code
-
-/** A profile where only what a test looks at costs something. */
-const costs = (over: Partial<FdbSimulator.CostProfile>): FdbSimulator.CostProfile => ({
-  ...FdbSimulator.freeCosts,
-  name: "test",
-  ...over
-})
 
 const dumpOf = (control: FdbSimulator.FdbSimulatorShape) =>
   Effect.map(control.dump, (rows) => rows.map((r) => `${s(r.key)}=${s(r.value)}`))
@@ -186,6 +170,53 @@ describe("reads", () => {
       yield* db.transact((tn) => Effect.all([tn.set(k("a"), k("1")), tn.set(k("b"), k("1"))]))
       expect(yield* db.transact((tn) => tn.getRange(k("b"), k("a")))).toEqual([])
       expect(yield* db.transact((tn) => tn.getRange(k("a"), k("a")))).toEqual([])
+      // maxBytes 0 is no limit
+      expect((yield* db.transact((tn) => tn.getRange(k("a"), k("z"), { maxBytes: 0 }))).length).toBe(2)
+      // a begin past \xff is refused even when the end is below it
+      expect(codeOf(yield* Effect.exit(db.transact((tn) => tn.getRange(k("\xff\x01"), k("a")), once)))).toBe(2004)
+      // an empty range records no conflict range, even inside a cleared range
+      expect(codeOf(yield* race(db, (tn) => tn.getRange(k("b"), k("b")), (o) => o.clearRange(k("a"), k("c")))))
+        .toBeUndefined()
+    }))
+
+  it.effect("a range read merges pending writes with stored keys in order, forward and reverse, end excluded", () =>
+    Effect.gen(function*() {
+      const { database: db } = FdbSimulator.make()
+      yield* db.transact((tn) => Effect.all(["b", "d", "f"].map((key) => tn.set(k(key), k("stored")))))
+      const rows = yield* db.transact((tn) =>
+        Effect.gen(function*() {
+          yield* Effect.all(["a", "c", "d", "e", "g"].map((key) => tn.set(k(key), k("pending"))))
+          const show = (r: ReadonlyArray<FdbDatabase.KeyValue>) => r.map((row) => `${s(row.key)}=${s(row.value)?.[0]}`)
+          return [
+            show(yield* tn.getRange(k("a"), k("g"))),
+            show(yield* tn.getRange(k("a"), k("g"), { reverse: true })),
+            show(yield* tn.getRange(k("b"), k("e"), { limit: 2 }))
+          ]
+        }))
+      expect(rows).toEqual([
+        ["a=p", "b=s", "c=p", "d=p", "e=p", "f=s"],
+        ["f=s", "e=p", "d=p", "c=p", "b=s", "a=p"],
+        ["b=s", "c=p"]
+      ])
+    }))
+
+  it.effect("writes copy their bytes: a buffer changed after the call changes nothing", () =>
+    Effect.gen(function*() {
+      const { control, database: db } = FdbSimulator.make()
+      yield* db.transact((tn) =>
+        Effect.gen(function*() {
+          const value = k("v1")
+          yield* tn.set(k("a"), value)
+          const key = k("K__________")
+          const stamped = k("V__________")
+          yield* tn.setVersionstampedKey(key, 1, value)
+          yield* tn.setVersionstampedValue(k("b"), stamped, 1)
+          value[1] = 0x39
+          key[0] = 0x4c
+          stamped[0] = 0x57
+        }))
+      const rows = (yield* control.dump).map((r) => `${s(r.key)?.[0]}=${s(r.value)?.[0]}${s(r.value)?.[1]}`)
+      expect(rows).toEqual(["K=v1", "a=v1", "b=V\x00"])
     }))
 })
 
@@ -267,6 +298,14 @@ describe("a finished transaction", () => {
       for (const op of ops) expect(codeOf(yield* Effect.exit(op))).toBe(1025)
       // a system key too: the transaction is checked first
       expect(codeOf(yield* Effect.exit(tn.watch(k("\xff"))))).toBe(1025)
+      // so is an attempt that failed
+      let failedTn: FdbDatabase.Transaction | undefined
+      const failing = FdbSimulator.make({ faults: { notCommitted: 1 } })
+      yield* Effect.exit(failing.database.transact((tn) => {
+        failedTn = tn
+        return tn.set(k("a"), k("1"))
+      }, once))
+      expect(codeOf(yield* Effect.exit(failedTn!.get(k("a"))))).toBe(1025)
       // a read-only transaction is finished alike
       const readOnly = yield* db.transact((tn) => Effect.as(tn.get(k("a")), tn))
       expect(codeOf(yield* Effect.exit(readOnly.get(k("a"))))).toBe(1025)
@@ -385,6 +424,34 @@ describe("read conflict ranges and the conflict check", () => {
       expect(Exit.isSuccess(exit) && codeOf(exit.value)).toBe(1020)
     }))
 
+  it.effect("the commits a reader still needs are kept when an older reader finishes", () =>
+    Effect.gen(function*() {
+      const { database: db } = FdbSimulator.make()
+      const oldReady = yield* Deferred.make<void>()
+      const oldGo = yield* Deferred.make<void>()
+      const readerReady = yield* Deferred.make<void>()
+      const readerGo = yield* Deferred.make<void>()
+      const old = yield* Effect.forkChild(db.transact((tn) =>
+        Effect.andThen(tn.get(k("o")), Effect.andThen(Deferred.succeed(oldReady, undefined), Deferred.await(oldGo)))))
+      yield* Deferred.await(oldReady)
+      yield* db.transact((tn) => tn.set(k("z"), k("1")))
+      const reader = yield* Effect.forkChild(Effect.exit(db.transact((tn) =>
+        Effect.gen(function*() {
+          yield* tn.get(k("k"))
+          yield* Deferred.succeed(readerReady, undefined)
+          yield* Deferred.await(readerGo)
+          yield* tn.set(k("y"), k("1"))
+        }), once)))
+      yield* Deferred.await(readerReady)
+      // a write of what the reader read, after its read version
+      yield* db.transact((tn) => tn.set(k("k"), k("1")))
+      // the older reader finishes: the commits before the reader's read version may go, not that write
+      yield* Deferred.succeed(oldGo, undefined)
+      yield* Fiber.join(old)
+      yield* Deferred.succeed(readerGo, undefined)
+      expect(codeOf(yield* Fiber.join(reader))).toBe(1020)
+    }))
+
   it.effect("blind writes and read-only transactions never conflict", () =>
     Effect.gen(function*() {
       const { control, database: db } = FdbSimulator.make()
@@ -412,14 +479,7 @@ describe("read conflict ranges and the conflict check", () => {
 })
 
 /** Whether a watch is still pending after the scheduler ran everything ready. */
-const pending = (watch: FdbDatabase.Watch) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(Effect.exit(watch.changed), { startImmediately: true })
-    for (let i = 0; i < 5; i++) yield* Effect.yieldNow
-    const done = fiber.pollUnsafe()
-    yield* Fiber.interrupt(fiber)
-    return done === undefined
-  })
+const pending = (watch: FdbDatabase.Watch) => waiting(watch.changed)
 
 describe("watches", () => {
   it.effect("a watch fires when a later commit changes the value, not when it writes the same value", () =>
@@ -485,6 +545,9 @@ describe("watches", () => {
       yield* b.changed
       expect(codeOf(yield* Effect.exit(db.transact((tn) => tn.watch(k("\xff")), once)))).toBe(2004)
       expect(codeOf(yield* Effect.exit(db.transact((tn) => tn.watch(k("\xff\xff")), once)))).toBe(2004)
+      // a watch cancelled before its transaction commits is never set
+      const early = yield* db.transact((tn) => Effect.tap(tn.watch(k("k")), (w) => w.cancel))
+      expect(codeOf(yield* Effect.exit(early.changed))).toBe(1101)
       // a watch on a key starting below \xff is fine
       const low = yield* db.transact((tn) => tn.watch(k("\xfe\xff")))
       expect(yield* pending(low)).toBe(true)
@@ -693,6 +756,20 @@ describe("rules found wrong in review (each failed before its fix)", () => {
       expect(codeOf(yield* race(db, edges, (o) => o.clearRange(k("0"), k("a\x00"))))).toBeUndefined()
       expect(codeOf(yield* race(db, edges, (o) => o.clearRange(k("c"), k("f"))))).toBeUndefined()
       expect(codeOf(yield* race(db, edges, (o) => o.clearRange(k("b"), k("f"))))).toBe(1020)
+      // its writes outside the range do not matter
+      const outside = (tn: FdbDatabase.Transaction) =>
+        Effect.andThen(Effect.all([tn.set(k("0"), k("1")), tn.set(k("y"), k("1"))]), tn.getRange(k("b"), k("d")))
+      expect(codeOf(yield* race(db, outside, (o) => o.set(k("a"), k("theirs"))))).toBeUndefined()
+      expect(codeOf(yield* race(db, outside, (o) => o.set(k("e"), k("theirs"))))).toBeUndefined()
+      expect(codeOf(yield* race(db, outside, (o) => o.set(k("c"), k("theirs"))))).toBe(1020)
+      const clearedOutside = (tn: FdbDatabase.Transaction) =>
+        Effect.andThen(
+          Effect.all([tn.clearRange(k("0"), k("0\x01")), tn.clearRange(k("x"), k("y"))]),
+          tn.getRange(k("b"), k("d"))
+        )
+      expect(codeOf(yield* race(db, clearedOutside, (o) => o.set(k("a"), k("theirs"))))).toBeUndefined()
+      expect(codeOf(yield* race(db, clearedOutside, (o) => o.set(k("e"), k("theirs"))))).toBeUndefined()
+      expect(codeOf(yield* race(db, clearedOutside, (o) => o.set(k("c"), k("theirs"))))).toBe(1020)
       // a clear reaching before the range read
       const before = (tn: FdbDatabase.Transaction) => Effect.andThen(tn.clearRange(k("0"), k("c")), tn.getRange(k("b"), k("d")))
       expect(codeOf(yield* race(db, before, (o) => o.set(k("b"), k("theirs"))))).toBeUndefined()
@@ -712,5 +789,38 @@ describe("rules found wrong in review (each failed before its fix)", () => {
         }))
       expect(yield* pending(watch)).toBe(false)
       yield* watch.changed
+    }))
+})
+
+describe("at most 10,000 outstanding watches", () => {
+  /** Sets `n` watches on `key` in one transaction: how many were refused with 1032. */
+  const watchMany = (db: FdbDatabase.FdbDatabaseShape, key: string, n: number) =>
+    Effect.gen(function*() {
+      const watches = yield* db.transact((tn) => Effect.forEach(Array.from({ length: n }), () => tn.watch(k(key))))
+      let refused = 0
+      for (const w of watches) {
+        const fiber = yield* Effect.forkChild(w.changed, { startImmediately: true })
+        const exit = fiber.pollUnsafe()
+        if (exit !== undefined) {
+          expect(failureOf(exit)?.code).toBe(1032)
+          expect(failureOf(exit)?.reason).toContain("watches")
+          refused++
+        } else yield* Fiber.interrupt(fiber)
+      }
+      return { watches, refused }
+    })
+
+  it.effect("the count is exact: a cancelled watch frees one place, a fired key frees each of its watches", () =>
+    Effect.gen(function*() {
+      const { database: db } = FdbSimulator.make()
+      const a = yield* watchMany(db, "a", 3)
+      const rest = yield* watchMany(db, "b", 9_998)
+      expect([a.refused, rest.refused]).toEqual([0, 1])
+      // one cancelled (of three on "a"): exactly one place
+      yield* a.watches[0]!.cancel
+      expect((yield* watchMany(db, "c", 2)).refused).toBe(1)
+      // "a" changes: its two remaining watches fire, two places
+      yield* db.transact((tn) => tn.set(k("a"), k("1")))
+      expect((yield* watchMany(db, "d", 3)).refused).toBe(1)
     }))
 })

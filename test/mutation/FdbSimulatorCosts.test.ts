@@ -310,7 +310,9 @@ describe("FdbSimulator clocks: age (1007) and timeout (1031)", () => {
       yield* db.transact((tn) => Effect.sync(() => {
         leaked = tn
       }))
-      expect(codeOf(yield* Effect.exit(leaked!.get(bytes("a"))))).toBe(1025)
+      const exit = yield* Effect.exit(leaked!.get(bytes("a")))
+      expect(codeOf(exit)).toBe(1025)
+      expect(String(Exit.isFailure(exit) ? exit.cause.reasons.map((r) => r._tag === "Fail" ? (r.error as FdbError.FdbError).reason : "") : "")).toMatch(/finished/)
       expect(codeOf(yield* Effect.exit(leaked!.getRange(bytes("a"), bytes("b"))))).toBe(1025)
     }))
 })

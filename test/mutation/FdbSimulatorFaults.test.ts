@@ -13,35 +13,9 @@ import { TestClock } from "effect/testing"
 import type * as FdbDatabase from "fairway/Fdb/FdbDatabase"
 import * as FdbError from "fairway/Fdb/FdbError"
 import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
-
-const k = (s: string) => new Uint8Array(Buffer.from(s, "latin1"))
-const s = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString("latin1"))
-const once = { retryLimit: 0 }
-
-const failureOf = <A>(exit: Exit.Exit<A, unknown>): FdbError.FdbError | undefined => {
-  if (Exit.isSuccess(exit)) return undefined
-  const e = exit.cause.reasons.find((r) => r._tag === "Fail")
-  return e !== undefined && e._tag === "Fail" && FdbError.isFdbError(e.error) ? e.error : undefined
-}
-const codeOf = <A>(exit: Exit.Exit<A, unknown>) => failureOf(exit)?.code
-
-const costs = (over: Partial<FdbSimulator.CostProfile>): FdbSimulator.CostProfile => ({
-  ...FdbSimulator.freeCosts,
-  name: "test",
-  ...over
-})
+import { codeOf, costs, failureOf, k, once, s, waiting } from "./FdbSimulatorKit.ts"
 
 const keysOf = (control: FdbSimulator.FdbSimulatorShape) => Effect.map(control.dump, (rows) => rows.map((r) => s(r.key)))
-
-/** Whether an effect is still waiting after the scheduler ran everything ready. */
-const waiting = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(Effect.exit(effect), { startImmediately: true })
-    for (let i = 0; i < 5; i++) yield* Effect.yieldNow
-    const done = fiber.pollUnsafe()
-    yield* Fiber.interrupt(fiber)
-    return done === undefined
-  })
 
 describe("commit_unknown_result (1021)", () => {
   it.effect("applied, not applied or in flight with even odds; the error always says the outcome is unknown", () =>
@@ -56,7 +30,7 @@ describe("commit_unknown_result (1021)", () => {
             stamp = yield* tn.getVersionstamp
           }), once))
         const error = failureOf(exit)
-        expect(error?.code).toBe(1021)
+        expect(codeOf(exit)).toBe(1021)
         expect(error?.unknownResult).toBe(true)
         const stats = yield* control.stats
         expect(stats.unknownResultCommitted + stats.unknownResultDeferred + stats.unknownResultNotCommitted).toBe(1)
@@ -167,12 +141,25 @@ describe("a commit interrupted in flight", () => {
   it.effect("lands at the next commit, or is dropped if a commit since its read version conflicts with it", () =>
     Effect.gen(function*() {
       const { control, database: db } = FdbSimulator.make()
-      yield* interruptedInCommit(db, control, (tn) => tn.set(k("a"), k("1")))
+      let landing: FdbDatabase.Watch | undefined
+      let tnInFlight: FdbDatabase.Transaction | undefined
+      yield* interruptedInCommit(db, control, (tn) =>
+        Effect.gen(function*() {
+          tnInFlight = tn
+          landing = yield* tn.watch(k("w"))
+          yield* tn.set(k("a"), k("1"))
+        }))
       expect((yield* control.stats).unknownResultDeferred).toBe(1)
       expect(yield* keysOf(control)).toEqual([])
+      // the interrupted transaction is finished for its caller
+      expect(codeOf(yield* Effect.exit(tnInFlight!.get(k("a"))))).toBe(1025)
       yield* db.transact((tn) => tn.set(k("b"), k("1")))
       expect(yield* keysOf(control)).toEqual(["a", "b"])
       expect((yield* control.stats).unknownResultCommitted).toBe(1)
+      // landed: its watch is set, and fires on the next change
+      expect(yield* waiting(landing!.changed)).toBe(true)
+      yield* db.transact((tn) => tn.set(k("w"), k("1")))
+      yield* landing!.changed
       // it read k, and k changed meanwhile: dropped when it lands; its versionstamp and watches fail
       let stamp: Effect.Effect<Uint8Array, FdbError.FdbError> | undefined
       let watch: FdbDatabase.Watch | undefined
@@ -185,10 +172,23 @@ describe("a commit interrupted in flight", () => {
           stamp = yield* tn.getVersionstamp
         }))
       yield* control.settle
-      expect(yield* keysOf(control)).toEqual(["a", "b", "k"])
+      expect(yield* keysOf(control)).toEqual(["a", "b", "k", "w"])
       expect((yield* control.stats).unknownResultNotCommitted).toBe(1)
       expect(codeOf(yield* Effect.exit(stamp!))).toBe(1021)
       expect(codeOf(yield* Effect.exit(watch!.changed))).toBe(1021)
+    }))
+
+  it.effect("a commit of exactly 10,000,000 bytes is sent, so it lands; one byte more is never sent", () =>
+    Effect.gen(function*() {
+      for (const extra of [0, 1]) {
+        const { control, database: db } = FdbSimulator.make()
+        // 99 sets of 1-byte keys and 100,000-byte values (100,056 bytes each, write range included), and one of 94,456
+        yield* interruptedInCommit(db, control, (tn) =>
+          Effect.forEach(Array.from({ length: 100 }, (_, i) => i), (i) =>
+            tn.set(Uint8Array.of(i + 1), new Uint8Array(i === 99 ? 94_400 + extra : 100_000)), { discard: true }))
+        yield* control.settle
+        expect((yield* control.dump).length).toBe(extra === 0 ? 100 : 0)
+      }
     }))
 
   it.effect("an interruption before the commit was sent writes nothing; its watches fail with 1025", () =>

@@ -276,6 +276,26 @@ describe("FdbSimulator watches", () => {
       yield* Fiber.join(sawB)
     }))
 
+  it.effect("a watch counts against the 10,000 outstanding until it fires, once, however often its key is written", () =>
+    Effect.gen(function*() {
+      const { database: db } = FdbSimulator.make()
+      yield* db.transact((tn) => tn.set(bytes("w"), bytes("0")))
+      const first = yield* db.transact((tn) => Effect.andThen(tn.get(bytes("w")), tn.watch(bytes("w"))))
+      yield* db.transact((tn) => tn.set(bytes("w"), bytes("0"))) // unchanged: still outstanding
+      yield* db.transact((tn) => tn.set(bytes("w"), bytes("1"))) // fires
+      yield* first.changed
+      yield* db.transact((tn) => tn.set(bytes("w"), bytes("2"))) // no watch left on it
+      // 10,001 new watches (on another key): the last is one too many
+      const watches = yield* db.transact((tn) =>
+        Effect.andThen(tn.get(bytes("v")), Effect.forEach(Array.from({ length: 10_001 }, () => 0), () => tn.watch(bytes("v"))))
+      )
+      const last = yield* Effect.forkChild(Effect.exit(watches[10_000]!.changed), { startImmediately: true })
+      for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+      const polled = last.pollUnsafe()
+      expect(polled !== undefined && Exit.isSuccess(polled) ? codeOf(polled.value) : "still pending").toBe(1032)
+      for (const w of watches) yield* w.cancel
+    }))
+
   it.effect("fired watches no longer count against the 10,000 outstanding", () =>
     Effect.gen(function*() {
       const { database: db } = FdbSimulator.make()
@@ -410,12 +430,13 @@ describe("FdbSimulator commit size, as FoundationDB counts it", () => {
         .toBe(mutation(2, 3) + range(2, 3))
       expect(yield* sizeOf((tn) =>
         Effect.gen(function*() {
+          yield* tn.set(bytes("a"), bytes("12"))
           yield* tn.set(bytes("b"), bytes("123"))
           yield* tn.set(bytes("bb"), bytes("123"))
           yield* tn.set(bytes("d"), bytes("123"))
           yield* tn.clearRange(bytes("b"), bytes("d"))
         })
-      )).toBe(mutation(1, 1) + mutation(1, 3) + range(1, 2))
+      )).toBe(mutation(1, 2) + range(1, 2) + mutation(1, 1) + mutation(1, 3) + range(1, 2))
       // overlapping and touching clears coalesce into one
       expect(yield* sizeOf((tn) =>
         Effect.gen(function*() {

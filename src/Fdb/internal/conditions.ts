@@ -53,11 +53,13 @@ export const tagPairs = (tags: ReadonlyArray<string>): Array<ReadonlyArray<strin
   const k = tags.length
   const out: Array<ReadonlyArray<string>> = []
   if (k <= 4) {
+    // Stryker disable next-line EqualityOperator: with i = k the inner loop pushes nothing
     for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) out.push([tags[i]!, tags[j]!])
     return out
   }
   for (let i = 0; i < k; i += 2) {
     const pair = i + 1 < k ? [tags[i]!, tags[i + 1]!] : [tags[0]!, tags[i]!]
+    // Stryker disable next-line MethodExpression: the tags come sorted, so each pair is already sorted
     out.push(pair.sort())
   }
   return out
@@ -110,13 +112,8 @@ export interface Budget {
   readonly max: number
 }
 
-/** A check read more keys than its budget allows. @internal */
-export class TooBroad {
-  readonly keys: number
-  constructor(keys: number) {
-    this.keys = keys
-  }
-}
+/** A check read more keys than its budget allows (the keys each condition read are counted apart). @internal */
+export class TooBroad {}
 
 /** What checking the conditions of an append found. @internal */
 export type Outcome =
@@ -164,16 +161,18 @@ const intersection = (
             cursor.keys += rows.length
             own.keys += rows.length
             budget.keys += rows.length
-            return budget.keys > budget.max ? Effect.fail(new TooBroad(own.keys)) : Effect.void
+            return budget.keys > budget.max ? Effect.fail(new TooBroad()) : Effect.void
           })
         )
       })
     for (;;) {
       const dry: Array<Cursor> = []
       for (const cursor of cursors) {
+        // Stryker disable next-line EqualityOperator: past the end the position is undefined, never below candidate
         while (cursor.at < cursor.positions.length && cursor.positions[cursor.at]! < candidate) cursor.at++
         if (cursor.at === cursor.positions.length && !cursor.done) dry.push(cursor)
       }
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: a fast path (no page to read, results unused)
       if (dry.length > 0) yield* Effect.forEach(dry, readPage, { concurrency: "unbounded", discard: true })
       let exhausted: Cursor | undefined
       let highest = candidate
@@ -186,6 +185,7 @@ const intersection = (
         }
         const head = cursor.positions[cursor.at]!
         if (head !== highest) agree = false
+        // Stryker disable next-line EqualityOperator: on a tie the candidate stays the same
         if (head > highest) highest = head
       }
       if (exhausted !== undefined) {
@@ -255,6 +255,7 @@ export const check = (
         if (result instanceof TooBroad) {
           const keys = read[index]!.keys
           if (broad === undefined || keys > broad.keys || (keys === broad.keys && index < broad.index)) broad = { index, keys }
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: an undefined result never replaces a position, an equal one is the same
         } else if (result !== undefined && (first[index] === undefined || result < first[index]!)) {
           first[index] = result
         }
@@ -262,6 +263,7 @@ export const check = (
       const failed = first.findIndex((p) => p !== undefined)
       if (failed >= 0) return { _tag: "Failed", index: failed, position: first[failed]! as SequencePosition.SequencePosition }
       if (broad !== undefined) return { _tag: "TooBroad", index: broad.index, keys: broad.keys }
+      // Stryker disable next-line ObjectLiteral,StringLiteral: the store acts only on "Failed" and "TooBroad"
       return { _tag: "Holds" }
     }
   )
