@@ -40,6 +40,15 @@ class SmallFirst extends BaseSequencer {
 // (test/fdb/LoneSurrogate.test.ts checks the core's rule on lone surrogates, on memory as on FoundationDB)
 const core = ["test/[A-Z]*.test.ts", "test/mutation/[A-Z]*.test.ts", "test/fdb/LoneSurrogate.test.ts"]
 const fdb = ["test/mutation/[A-Z]*.test.ts", "test/fdb/[A-Z]*.test.ts"]
+// the simulator's own rules (`FAIRWAY_MUTATION=sim`, set by stryker.sim.config.mjs): its tests, and the store's
+// conformance run over it (a reference model), not every suite that happens to run on it
+const sim = [
+  "test/mutation/FdbSimulator*.test.ts",
+  "test/mutation/FdbOptions.test.ts",
+  "test/fdb/FdbSimulator*.test.ts",
+  "test/fdb/review11.test.ts",
+  "test/fdb/EventStoreFdb.conformance.test.ts"
+]
 // the view and automation stores' suites (not mutated; they cover the simulator through the modules)
 const modules = ["test/fdb/Modules.realistic.test.ts", "test/fdb/ViewAutomationStores.limits.test.ts"]
 // sweeps over hundreds of seeds or tens of thousands of events: a minute per surviving mutant on two cores
@@ -56,7 +65,13 @@ export default defineConfig({
     ...base.test,
     isolate: false,
     sequence: { ...base.test?.sequence, sequencer: SmallFirst },
-    include: process.env.FAIRWAY_MUTATION === "dcb" ? core : process.env.FAIRWAY_MUTATION === "fdb" ? fdb : [...core, ...fdb],
+    include: process.env.FAIRWAY_MUTATION === "dcb"
+      ? core
+      : process.env.FAIRWAY_MUTATION === "fdb"
+      ? fdb
+      : process.env.FAIRWAY_MUTATION === "sim"
+      ? sim
+      : [...core, ...fdb],
     exclude: [
       ...(base.test?.exclude ?? ["**/node_modules/**"]),
       ...slow,

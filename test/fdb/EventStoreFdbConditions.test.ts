@@ -17,32 +17,11 @@ import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
 import { randomEvent, randomItem, rngOf } from "./random.ts"
 // the internal module is not exported by the package: loaded by path
 import { tagPairs as tagPairsOf } from "../../src/Fdb/internal/conditions.ts"
+import { counting } from "./counting.ts"
 
 const storeOn = (db: FdbDatabase.FdbDatabaseShape, options?: EventStoreFdb.Options) =>
   EventStoreFdb.make(options).pipe(Effect.provideService(FdbDatabase.FdbDatabase, FdbDatabase.FdbDatabase.of(db)))
 
-/** Counts what the store's transactions do: point reads, keys read by range reads, range reads in flight at once. */
-const counting = (db: FdbDatabase.FdbDatabaseShape) => {
-  const counts = { gets: 0, rangeKeys: 0, inFlight: 0, maxInFlight: 0 }
-  const database: FdbDatabase.FdbDatabaseShape = {
-    transact: (body, options) =>
-      db.transact((tn) =>
-        body({
-          ...tn,
-          get: (key, o) => Effect.andThen(Effect.sync(() => counts.gets++), tn.get(key, o)),
-          getRange: (begin, end, o) =>
-            Effect.suspend(() => {
-              counts.inFlight++
-              counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight)
-              return tn.getRange(begin, end, o).pipe(
-                Effect.tap((rows) => Effect.sync(() => (counts.rangeKeys += rows.length))),
-                Effect.ensuring(Effect.sync(() => counts.inFlight--))
-              )
-            })
-        }), options)
-  }
-  return { counts, database, reset: Effect.sync(() => Object.assign(counts, { gets: 0, rangeKeys: 0, maxInFlight: 0 })) }
-}
 
 /**
  * A conditional append A with 1–3 conditions, each after its own position

@@ -19,31 +19,11 @@ import * as FdbSimulator from "fairway/Fdb/FdbSimulator"
 // the internal module is not exported by the package: loaded by path
 import { tagPairs } from "../../src/Fdb/internal/conditions.ts"
 import { rngOf } from "../fdb/random.ts"
+import { counting } from "../fdb/counting.ts"
 
 const storeOn = (db: FdbDatabase.FdbDatabaseShape, options?: EventStoreFdb.Options) =>
   EventStoreFdb.make(options).pipe(Effect.provideService(FdbDatabase.FdbDatabase, FdbDatabase.FdbDatabase.of(db)))
 
-/** Counts the keys the store's range reads return, and the range reads in flight at once. */
-const counting = (db: FdbDatabase.FdbDatabaseShape) => {
-  const counts = { rangeKeys: 0, inFlight: 0, maxInFlight: 0 }
-  const database: FdbDatabase.FdbDatabaseShape = {
-    transact: (body, options) =>
-      db.transact((tn) =>
-        body({
-          ...tn,
-          getRange: (begin, end, o) =>
-            Effect.suspend(() => {
-              counts.inFlight++
-              counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight)
-              return tn.getRange(begin, end, o).pipe(
-                Effect.tap((rows) => Effect.sync(() => (counts.rangeKeys += rows.length))),
-                Effect.ensuring(Effect.sync(() => counts.inFlight--))
-              )
-            })
-        }), options)
-  }
-  return { counts, database, reset: () => Object.assign(counts, { rangeKeys: 0, inFlight: 0, maxInFlight: 0 }) }
-}
 
 /** A database on which the first transaction of the store, after its body ran, lets `other` commit first. */
 const interleaved = (db: FdbDatabase.FdbDatabaseShape, other: Effect.Effect<unknown, unknown>): FdbDatabase.FdbDatabaseShape => {
@@ -141,7 +121,7 @@ describe("EventStoreFdb conditions of 3+ tags", () => {
       const pairs = [["a", "b"], ["a", "c"], ["b", "c"]]
       yield* writer.append(Array.from({ length: 24 }, (_, i) => Event.make("E", pairs[i % 3]!)))
       const condition = { condition: AppendCondition.make(Query.item({ tags: ["a", "b", "c"] })) }
-      reset()
+      yield* reset
       const unbounded = yield* storeOn(database, { pageSize: 3 })
       yield* unbounded.append([Event.make("New", ["z"])], condition)
       const keys = counts.rangeKeys
@@ -162,7 +142,7 @@ describe("EventStoreFdb conditions of 3+ tags", () => {
       expect(error.message).toContain(`${keys} of them`)
       // a bound of one page: the ranges read at once ask for what is left of it, not a page each
       const onePage = yield* storeOn(database, { pageSize: 100, conditionScanLimit: 5 })
-      reset()
+      yield* reset
       expect((yield* Effect.flip(onePage.append([Event.make("New", ["z"])], condition)))._tag).toBe("ConditionTooBroad")
       expect(counts.rangeKeys).toBeLessThanOrEqual(6)
     }))
