@@ -486,13 +486,20 @@ const illFormedQuery = (query: Query.Query): Query.InvalidQuery | undefined => {
   if (query._tag === "All") return undefined
   for (let i = 0; i < query.items.length; i++) {
     const item = query.items[i]!
-    for (const s of [...(item.types ?? []), ...(item.tags ?? [])]) {
-      if (!isWellFormed(s)) {
-        return new Query.InvalidQuery({ reason: "a type or tag of a query item is not well-formed UTF-16 (a lone surrogate)", itemIndex: i })
-      }
+    if (!allWellFormed(item.types) || !allWellFormed(item.tags)) {
+      return new Query.InvalidQuery({ reason: "a type or tag of a query item is not well-formed UTF-16 (a lone surrogate)", itemIndex: i })
     }
   }
   return undefined
+}
+
+/** Whether every string of a list (if any) is well-formed UTF-16 (no allocation: reads validate every query). */
+const allWellFormed = (strings: ReadonlyArray<string> | undefined): boolean => {
+  if (strings === undefined) return true
+  for (let i = 0; i < strings.length; i++) {
+    if (!isWellFormed(strings[i]!)) return false
+  }
+  return true
 }
 
 /** Whether a value is absent or a valid position (a non-negative bigint: the brand is only a type). */
@@ -700,6 +707,16 @@ export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<Eve
     Stream.fromPull(Effect.suspend(() => {
       const error = validateRead(query, options)
       if (error !== undefined) return Effect.fail(error)
+      // a short read of one item forwards (a decision's, usually): one chunk read at once, with no cursor
+      const small = smallItemRead(state, query, options)
+      if (small !== undefined) {
+        let done = false
+        return Effect.succeed(Effect.suspend(() => {
+          if (done || small.length === 0) return Cause.done()
+          done = true
+          return Effect.succeed(small as Arr.NonEmptyReadonlyArray<Event.SequencedEvent>)
+        }))
+      }
       const cursor = new MemoryStore.Cursor(state, query, options)
       return Effect.succeed(Effect.suspend(() => {
         const chunk = cursor.nextChunk(memoryReadChunk)
@@ -747,6 +764,10 @@ export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<Eve
     const options = after === undefined ? undefined : { after }
     const error = validateRead(query, options)
     if (error !== undefined) return error
+    if (query._tag === "Items" && query.items.length === 1) {
+      const events = MemoryStore.readItemAfter(state, query.items[0], after, Infinity)
+      if (events !== undefined) return events
+    }
     const cursor = new MemoryStore.Cursor(state, query, options)
     const events = cursor.nextChunk(memoryReadChunk)
     for (let chunk = cursor.nextChunk(memoryReadChunk); chunk.length > 0; chunk = cursor.nextChunk(memoryReadChunk)) {
@@ -755,6 +776,20 @@ export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<Eve
     return events
   })
 })
+
+/**
+ * A forward read of a one-item query whose candidates fit in one chunk, read
+ * at once (as of now), or `undefined` (then a cursor reads it).
+ */
+const smallItemRead = (
+  state: MemoryStore.State,
+  query: Query.Query,
+  options: ReadOptions | undefined
+): ReadonlyArray<Event.SequencedEvent> | undefined =>
+  query._tag === "Items" && query.items.length === 1 && options?.before === undefined &&
+    options?.limit === undefined && options?.backwards !== true
+    ? MemoryStore.readItemAfter(state, query.items[0], options?.after, memoryReadChunk)
+    : undefined
 
 /**
  * The in-memory {@link EventStore}: fast, exact, and gone when the layer is

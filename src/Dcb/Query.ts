@@ -226,6 +226,17 @@ export const unionAll = (queries: Iterable<Query>): Query => {
   return fromItems(items)
 }
 
+const EMPTY: ReadonlyArray<string> = []
+
+/** Whether a list holds something that is not a non-empty string (a loop: every read validates its query). */
+const hasEmptyString = (list: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]
+    if (typeof s !== "string" || s.length === 0) return true
+  }
+  return false
+}
+
 /**
  * The reason a query is invalid, or `undefined` when it is valid.
  *
@@ -242,20 +253,16 @@ export const invalidReason = (query: Query): InvalidQuery | undefined => {
   for (let i = 0; i < query.items.length; i++) {
     const item = query.items[i]!
     if (item === null || typeof item !== "object") return new InvalidQuery({ reason: "a query item must be an object", itemIndex: i })
-    const types = item.types ?? []
-    const tags = item.tags ?? []
+    const types = item.types ?? EMPTY
+    const tags = item.tags ?? EMPTY
     // (a string would pass for an array below, and match by substring in the memory store)
     if (!Array.isArray(types)) return new InvalidQuery({ reason: "the types of a query item must be an array", itemIndex: i })
     if (!Array.isArray(tags)) return new InvalidQuery({ reason: "the tags of a query item must be an array", itemIndex: i })
     if (types.length === 0 && tags.length === 0) {
       return new InvalidQuery({ reason: "a query item needs types or tags (use Query.all() to match every event)", itemIndex: i })
     }
-    if (types.some((t) => typeof t !== "string" || t.length === 0)) {
-      return new InvalidQuery({ reason: "an event type in a query item is empty", itemIndex: i })
-    }
-    if (tags.some((t) => typeof t !== "string" || t.length === 0)) {
-      return new InvalidQuery({ reason: "a tag in a query item is empty", itemIndex: i })
-    }
+    if (hasEmptyString(types)) return new InvalidQuery({ reason: "an event type in a query item is empty", itemIndex: i })
+    if (hasEmptyString(tags)) return new InvalidQuery({ reason: "a tag in a query item is empty", itemIndex: i })
   }
   return undefined
 }

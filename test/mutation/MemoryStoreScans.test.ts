@@ -1,0 +1,105 @@
+/**
+ * The memory store's allocation-free scans (`src/Dcb/internal/memoryStore.ts`):
+ * `firstMatchAfter` (an append condition's check) and `readItemAfter` (a
+ * one-item decision read) against a scan of the whole log with
+ * `Query.matches`, over random logs and queries from fixed seeds: tags and
+ * types of every frequency (so both the tag-list and the type-list plans
+ * run), several items, several types or tags per item, any `after`.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Query, SequencePosition } from "fairway/Dcb"
+import * as MemoryStore from "../../src/Dcb/internal/memoryStore.ts"
+
+const random = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const TYPES = ["A", "B", "C", "D"]
+const TAGS = ["t0", "t1", "t2", "t3", "t4", "t5"]
+const data = new Uint8Array([1])
+
+const pick = <A>(rnd: () => number, list: ReadonlyArray<A>, skew: boolean): A =>
+  list[Math.floor((skew ? rnd() * rnd() : rnd()) * list.length)]!
+
+const someOf = (rnd: () => number, list: ReadonlyArray<string>, max: number): Array<string> => {
+  const n = Math.floor(rnd() * (max + 1))
+  return [...new Set(Array.from({ length: n }, () => pick(rnd, list, false)))]
+}
+
+const randomItem = (rnd: () => number): Query.QueryItem => {
+  for (;;) {
+    const types = someOf(rnd, [...TYPES, "Z"], 2)
+    const tags = someOf(rnd, [...TAGS, "none"], 2)
+    if (types.length + tags.length > 0) {
+      return { ...(types.length > 0 ? { types } : {}), ...(tags.length > 0 ? { tags } : {}) }
+    }
+  }
+}
+
+const fill = (seed: number) => {
+  const rnd = random(seed)
+  const state = MemoryStore.make()
+  const size = Math.floor(rnd() * 200)
+  for (let i = 0; i < size; i++) {
+    const tags = Array.from({ length: Math.floor(rnd() * 4) }, () => pick(rnd, TAGS, true))
+    const result = MemoryStore.append(state, [{ type: pick(rnd, TYPES, true), tags: [...new Set(tags)], data }], [], undefined, () => "")
+    expect(typeof result).toBe("bigint")
+  }
+  return { rnd, state, size }
+}
+
+const afterOf = (rnd: () => number, size: number): SequencePosition.SequencePosition | undefined => {
+  const r = rnd()
+  return r < 0.2 ? undefined : SequencePosition.make(BigInt(Math.floor(rnd() * (size + 3))))
+}
+
+describe("memory store scans", () => {
+  it("firstMatchAfter finds the first matching event after the position, as a log scan does (400 seeds)", () => {
+    let conflicts = 0
+    for (let seed = 1; seed <= 400; seed++) {
+      const { rnd, size, state } = fill(seed)
+      for (let q = 0; q < 10; q++) {
+        const query = rnd() < 0.05 ? Query.all() : Query.fromItems(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => randomItem(rnd)))
+        const after = afterOf(rnd, size)
+        const start = after === undefined ? 0 : Number(after)
+        const expected = state.events.findIndex((e, i) => i >= start && Query.matches(query, e))
+        expect(MemoryStore.firstMatchAfter(state, query, after), `seed ${seed}`).toBe(expected)
+        if (expected >= 0) conflicts++
+      }
+    }
+    // both outcomes are well represented
+    expect(conflicts).toBeGreaterThan(800)
+    expect(conflicts).toBeLessThan(3200)
+  })
+
+  it("readItemAfter reads a one-item query's events after the position in order, as a log scan does (400 seeds)", () => {
+    let fast = 0
+    for (let seed = 1; seed <= 400; seed++) {
+      const { rnd, size, state } = fill(seed)
+      for (let q = 0; q < 10; q++) {
+        const item = randomItem(rnd)
+        const after = afterOf(rnd, size)
+        const start = after === undefined ? 0 : Number(after)
+        const query = Query.fromItems([item])
+        const expected = state.events.filter((e, i) => i >= start && Query.matches(query, e))
+        const read = MemoryStore.readItemAfter(state, item, after, Infinity)
+        if (read === undefined) {
+          // declined: only an item read through several type lists
+          expect(item.types !== undefined && item.types.length > 1).toBe(true)
+          continue
+        }
+        fast++
+        // a bound on the candidates scanned declines a longer scan, never truncates it
+        const bounded = MemoryStore.readItemAfter(state, item, after, 3)
+        if (bounded !== undefined) expect(bounded).toEqual(expected)
+        expect(read, `seed ${seed}`).toEqual(expected)
+        // the stored events themselves (reads allocate no event)
+        for (let i = 0; i < read.length; i++) expect(read[i]).toBe(expected[i])
+      }
+    }
+    expect(fast).toBeGreaterThan(2500)
+  })
+})
