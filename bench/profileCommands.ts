@@ -2,8 +2,8 @@
  * `node --conditions=fairway-source bench/profileCommands.ts [commands] [writers] [rounds] [only]`:
  * scenario 3's commands on small disjoint boundaries (empty stores, 1,024
  * accounts), run by Emmett, by Fairway's raw store (read + conditional
- * append), and through `Command.run` (inside one Effect program, and one
- * `runPromise` per command), in alternating rounds on fresh stores (the
+ * append), and through `Command.run` (inside one Effect program, one
+ * `runPromise` per command, and inside one Effect program with a tracer installed), in alternating rounds on fresh stores (the
  * machine's load drifts less between neighbours than between runs). Prints
  * each one's main-thread CPU time per command (mean over the rounds after the
  * first, a warm-up) and its ratio to Emmett's (throughput: higher is better).
@@ -51,7 +51,8 @@ const ways: ReadonlyArray<readonly [string, Backend, (store: Store) => Promise<{
   ["Emmett", emmett, (store) => store.commands(plan())],
   ["raw store", fairway, (store) => store.commands(plan())],
   ["Command.run (effect)", fairway, (store) => store.moduleCommands!(plan(), { caller: "effect" } satisfies ModuleOptions)],
-  ["Command.run (promise)", fairway, (store) => store.moduleCommands!(plan(), { caller: "promise" } satisfies ModuleOptions)]
+  ["Command.run (promise)", fairway, (store) => store.moduleCommands!(plan(), { caller: "promise" } satisfies ModuleOptions)],
+  ["Command.run (traced)", fairway, (store) => store.moduleCommands!(plan(), { caller: "effect", traced: true } satisfies ModuleOptions)]
 ]
 
 // `FDB=1`: first run the same code on the FoundationDB store over the simulator, as the benchmark does (its

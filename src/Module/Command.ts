@@ -75,6 +75,7 @@ import * as EventStore from "../Dcb/EventStore.ts"
 import * as Query from "../Dcb/Query.ts"
 import * as SequencePosition from "../Dcb/SequencePosition.ts"
 import * as Digest from "./internal/digest.ts"
+import * as RunSpans from "./internal/runSpans.ts"
 
 // -----------------------------------------------------------------------------
 // Models
@@ -602,6 +603,8 @@ interface Prepared {
   readonly countConflict: Effect.Effect<void>
   readonly countFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<void>
   readonly spanName: string
+  /** The attributes of its runs' spans when a run's options carry no ids. */
+  readonly spanAttributes: Readonly<Record<string, unknown>>
 }
 
 const prepared = new WeakMap<Any, Prepared>()
@@ -622,7 +625,8 @@ const prepare = (command: Any): Prepared => {
       retries: Metric.withAttributes(metrics.retries, attributes),
       countConflict: Metric.update(Metric.withAttributes(metrics.conflicts, attributes), 1),
       countFailure: (cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : countFailed,
-      spanName: `Command.run ${command.name}`
+      spanName: `Command.run ${command.name}`,
+      spanAttributes: { "fairway.command": command.name }
     }
     prepared.set(command, p)
   }
@@ -676,23 +680,24 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
   const name = command.name
   const p = prepare(command)
 
-  // decode, then decide and append; `store` is the EventStore in context, `plain`: no tracer installed
+  // decode, then decide and append; `store` is the EventStore in context, `spans`: the run's spans (none when
+  // no tracer is installed)
   const execute = (
     store: EventStore.EventStoreShape,
     context: Context.Context<never>,
-    plain: boolean
+    spans: RunSpans.RunSpans | undefined
   ): Effect.Effect<Result, any, any> => {
     const invalidOptions = validateOptions(name, options)
     if (invalidOptions !== undefined) return Effect.fail(invalidOptions)
     const decoded = p.decode(input)
     if (Exit.isExit(decoded)) {
-      return Exit.isSuccess(decoded) ? decide(decoded.value as Input["Type"], store, context, plain) : Effect.failCause(
+      return Exit.isSuccess(decoded) ? decide(decoded.value as Input["Type"], store, context, spans) : Effect.failCause(
         Cause.map(decoded.cause as Cause.Cause<Schema.SchemaError>, invalidInput)
       )
     }
     return Effect.flatMap(
       Effect.mapError(decoded, invalidInput),
-      (value) => decide(value as Input["Type"], store, context, plain)
+      (value) => decide(value as Input["Type"], store, context, spans)
     )
   }
 
@@ -703,7 +708,7 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
     value: Input["Type"],
     store: EventStore.EventStoreShape,
     context: Context.Context<never>,
-    plain: boolean
+    spans: RunSpans.RunSpans | undefined
   ): Effect.Effect<Result, any, any> => {
     const key = options?.idempotencyKey
     const keyTag = key === undefined ? undefined : idempotencyTag(name, key)
@@ -725,11 +730,11 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
     const admission = Context.getOption(context, Admission.Admission)
 
     // the append's span, when a tracer is installed: a leaf (nothing below it makes spans), so it is not made
-    // the parent span (`useSpan`, not `withSpan`: two fiber-context changes fewer)
+    // the parent span
     const append = (events: ReadonlyArray<Event.NewEvent>, appendOptions: EventStore.AppendOptions) =>
-      plain
+      spans === undefined
         ? store.append(events, appendOptions)
-        : Effect.useSpan("EventStore.append", () => store.append(events, appendOptions))
+        : spans.leaf("EventStore.append", store.append(events, appendOptions))
 
     // one append condition per read the model made (a dependent model reads more than once)
     const appendDecided = (state: State, conditions: ReadonlyArray<AppendCondition.AppendCondition>) =>
@@ -766,7 +771,7 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
     const readModel = <S>(model: DecisionModel.DecisionModel<S>) => {
       if (Option.isSome(cache)) return cache.value.read(store, command, model)
       const read = DecisionModel.readAfter(store, model, model.initial, undefined)
-      return plain ? read : Effect.useSpan("DecisionModel.read", () => read)
+      return spans === undefined ? read : spans.leaf("DecisionModel.read", read)
     }
 
     // one attempt, made when this is called (the first attempt: at once; a retry: suspended)
@@ -844,63 +849,56 @@ export const runUnknown = <Input extends InputSchema, State, E, R>(
     // `Metric.update`, in this step
     p.runs.updateUnsafe(1, context)
     const store = Context.get(context as Context.Context<EventStore.EventStore>, EventStore.EventStore)
-    const plain = untraced(context)
+    const spans = untraced(context) ? undefined : RunSpans.make(context)
     const limiter = Context.getOption(context, CommandLimiter)
     let run: Effect.Effect<Result, any, any>
     if (Option.isNone(limiter)) {
       // the first attempt is built here, not in a step of its own: what its model or read throws is a defect of
       // the run, as it would be in a step
       try {
-        run = execute(store, context, plain)
+        run = execute(store, context, spans)
       } catch (defect) {
         run = Effect.die(defect)
       }
     } else {
-      run = Effect.flatMap(limiter.value.tryRun(Effect.suspend(() => execute(store, context, plain))), (result) =>
+      run = Effect.flatMap(limiter.value.tryRun(Effect.suspend(() => execute(store, context, spans))), (result) =>
         Option.isNone(result)
           ? Effect.fail(new Overloaded({ command: name, maxInFlight: limiter.value.maxInFlight }))
           : Effect.succeed(result.value))
     }
     const body = Effect.tapCause(run, p.countFailure)
-    return plain ? body : traceRun(body, p.spanName, name, options)
+    return spans === undefined ? body : traceRun(spans, body, p.spanName, p.spanAttributes, options)
   }) as Effect.Effect<Result, RunError<E>, EventStore.EventStore | R>
 }
 
 /**
  * A run in its span, as `Effect.withSpan` would run it (the span the parent of the run's spans, a stack frame
- * named after it), with one fiber-context change instead of two (the parent span and the frame together), and
- * what the run did set on the span itself when it succeeds.
+ * named after it), and what the run did set on the span itself when it succeeds.
  */
 const traceRun = (
+  spans: RunSpans.RunSpans,
   body: Effect.Effect<Result, any, any>,
   spanName: string,
-  name: string,
+  spanAttributes: Readonly<Record<string, unknown>>,
   options: RunOptions | undefined
 ): Effect.Effect<Result, any, any> => {
-  const attributes: Record<string, unknown> = { "fairway.command": name }
-  if (options?.idempotencyKey !== undefined) attributes["fairway.idempotency_key"] = options.idempotencyKey
-  if (options?.correlationId !== undefined) attributes["fairway.correlation_id"] = options.correlationId
-  if (options?.causationId !== undefined) attributes["fairway.causation_id"] = options.causationId
-  return Effect.useSpan(spanName, { attributes }, (span) =>
-    Effect.updateContext(
-      Effect.map(body, (result: Result) => {
-        span.attribute("fairway.attempts", result.attempts)
-        span.attribute("fairway.replayed", result.replayed)
-        span.attribute("fairway.events", result.events.length)
-        if (result.position !== undefined) span.attribute("fairway.position", SequencePosition.format(result.position))
-        return result
-      }),
-      (context) =>
-        Context.add(Context.add(context, Tracer.ParentSpan, span), References.CurrentStackFrame, {
-          name: spanName,
-          stack: noStack,
-          parent: Context.get(context, References.CurrentStackFrame)
-        })
-    ))
+  if (options?.idempotencyKey === undefined && options?.correlationId === undefined && options?.causationId === undefined) {
+    return spans.run(spanName, spanAttributes, body, setOutcome)
+  }
+  const attributes: Record<string, unknown> = { ...spanAttributes }
+  if (options.idempotencyKey !== undefined) attributes["fairway.idempotency_key"] = options.idempotencyKey
+  if (options.correlationId !== undefined) attributes["fairway.correlation_id"] = options.correlationId
+  if (options.causationId !== undefined) attributes["fairway.causation_id"] = options.causationId
+  return spans.run(spanName, attributes, body, setOutcome)
 }
 
-/** The stack of a run's frame: none (`captureStackTrace: false`). */
-const noStack = (): string | undefined => undefined
+/** What a run did, on its span. */
+const setOutcome = (span: Tracer.Span, result: Result): void => {
+  span.attribute("fairway.attempts", result.attempts)
+  span.attribute("fairway.replayed", result.replayed)
+  span.attribute("fairway.events", result.events.length)
+  if (result.position !== undefined) span.attribute("fairway.position", SequencePosition.format(result.position))
+}
 
 /**
  * Whether no tracer is installed: the native tracer only keeps spans in
