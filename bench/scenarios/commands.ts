@@ -2,7 +2,8 @@
  * Scenario 3: commands (read a decision model, then a conditional append)
  * at concurrency 1, 8 and 64, on disjoint tags and on one shared tag; one
  * shared tag already holding 2,000 events (a hot boundary with history); and
- * disjoint tags with 100k and 1M unrelated events already stored.
+ * disjoint tags with 100k and 1M unrelated events already stored; and the
+ * 1M-event store against an empty one in paired processes (`pairedStoreSize`).
  *
  * Fairway runs the workload four more ways on top of its raw store:
  * `Command.run` inside one Effect program, `Command.run` with one
@@ -12,7 +13,17 @@
  *
  * @since 0.1.0
  */
-import { type Backend, type BenchEvent, COMMAND_EVENT_TYPE, maxEvents, type ModuleOptions, payload } from "../backends/Backend.ts"
+import {
+  type Backend,
+  type BenchEvent,
+  COMMAND_EVENT_TYPE,
+  maxEvents,
+  type ModuleOptions,
+  payload
+} from "../backends/Backend.ts"
+import { execFile } from "node:child_process"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import * as Datasets from "../datasets.ts"
 import { gc, type Report, type Settings, settle, stopwatch } from "../harness.ts"
 
@@ -179,5 +190,100 @@ export const commands = async (report: Report, backends: ReadonlyArray<Backend>,
       }
     }
   }
+  await pairedStoreSize(report, backends, settings, scenario)
   report.print(scenario)
+}
+
+const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "storeSizeChild.ts")
+
+/** The young generation's semi-space in the store-size processes, in MB. */
+const semiSpaceMb = 16
+
+/** Runs `storeSizeChild.ts` once: commands per second by `<way>/<writers>`, or the child's error. */
+const measureChild = (backend: Backend, preload: number, commands: number, settings: Settings) =>
+  new Promise<Record<string, number> | string>((resolve) => {
+    execFile(
+      process.execPath,
+      // the same young generation in both (V8 grows it while the large store loads, which alone makes that
+      // process's commands faster): the ratio is the store's cost, not the heap sizing's history
+      [
+        "--expose-gc",
+        `--min-semi-space-size=${semiSpaceMb}`,
+        `--max-semi-space-size=${semiSpaceMb}`,
+        "--conditions=fairway-source",
+        child,
+        backend.name,
+        String(preload),
+        String(commands),
+        settings.clock
+      ],
+      { encoding: "utf8", maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        try {
+          resolve(JSON.parse(stdout.trim().split("\n").pop() ?? ""))
+        } catch {
+          resolve(`${String(error ?? "")} ${stderr.slice(0, 500)}`)
+        }
+      }
+    )
+  })
+
+/**
+ * The cost of a large store, measured side by side: the same commands on a
+ * store holding 1,000,000 unrelated events and on an empty one, each in a
+ * process of its own (its own heap: the large store's garbage-collection
+ * cost counts), the two kinds of process alternating, one at a time; raw and
+ * through `Command.run`, at 1 and 64 writers. The figure is the median over
+ * the pairs of the large store's throughput ÷ the empty store's (1 = no
+ * cost). Measured minutes apart, as the configurations above are, the two
+ * rates differ by as much as the machine's load drifts.
+ */
+const pairedStoreSize = async (
+  report: Report,
+  backends: ReadonlyArray<Backend>,
+  settings: Settings,
+  scenario: string
+) => {
+  const preload = 1_000_000
+  const pairs = settings.quick ? 2 : 5
+  const commands = settings.quick ? 8192 : 16_384
+  for (const backend of backends) {
+    if (backend.kind !== "fairway" || maxEvents(backend, settings.quick) < preload) continue
+    const ratios = new Map<string, Array<number>>()
+    for (let pair = 0; pair < pairs; pair++) {
+      // alternate which goes first
+      const order = pair % 2 === 0 ? [0, preload] : [preload, 0]
+      const rates: Array<Record<string, number>> = []
+      for (const n of order) {
+        const result = await measureChild(backend, n, commands, settings)
+        if (typeof result === "string") {
+          report.note(`store-size pair failed on ${backend.name}: ${result}`)
+          return
+        }
+        rates[n === 0 ? 0 : 1] = result
+      }
+      for (const key of Object.keys(rates[0]!)) {
+        const list = ratios.get(key) ?? []
+        list.push(rates[1]![key]! / rates[0]![key]!)
+        ratios.set(key, list)
+      }
+    }
+    for (const [key, list] of ratios) {
+      const [way, writers] = key.split("/") as [string, string]
+      const name = way === "raw" ? backend.name : `${backend.name} · ${way}`
+      list.sort((a, b) => a - b)
+      const median = (list[(list.length - 1) >> 1]! + list[list.length >> 1]!) / 2
+      report.registerFairway(name)
+      report.add({
+        scenario,
+        backend: name,
+        metric: `${writers} writer${writers === "1" ? "" : "s"}, disjoint tags: 1M events stored ÷ empty store, paired processes`,
+        figure: median,
+        unit: "× throughput",
+        better: "higher",
+        note: `median of ${pairs} pairs of processes (semi-space ${semiSpaceMb} MB in both), ${commands} commands each ` +
+          `(${list.map((r) => r.toFixed(2)).join(", ")})`
+      })
+    }
+  }
 }

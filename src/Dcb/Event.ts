@@ -309,13 +309,12 @@ export const define = <const Type extends string, Payload extends PayloadSchema>
   }
   const is = (event: { readonly type: string }) => event.type === type
   const decodeNow = (event: SequencedEvent): Decoded<Type, Payload["Type"]> | EventDecodeError => {
-    const fail = (reason: string) => new EventDecodeError({ type: event.type, position: event.position, reason })
-    if (event.type !== type) return fail(`expected an event of type ${type}`)
+    if (event.type !== type) return decodeError(event, `expected an event of type ${type}`)
     let text: string
     try {
       text = decoder.decode(event.data)
     } catch {
-      return fail("the payload is not UTF-8")
+      return decodeError(event, "the payload is not UTF-8")
     }
     let json: unknown
     try {
@@ -332,7 +331,7 @@ export const define = <const Type extends string, Payload extends PayloadSchema>
       const exit = json === notJson ? decodeJson(text) : decodePayload(json)
       if (Exit.isFailure(exit)) {
         const error = Cause.findErrorOption(exit.cause)
-        return fail(Option.isSome(error) ? String((error.value as { message?: unknown }).message) : Cause.pretty(exit.cause))
+        return decodeError(event, Option.isSome(error) ? String((error.value as { message?: unknown }).message) : Cause.pretty(exit.cause))
       }
       payload = exit.value as object
     }
@@ -371,6 +370,10 @@ export const define = <const Type extends string, Payload extends PayloadSchema>
   syncDecoders.set(definition, decodeNow)
   return definition
 }
+
+/** A decode failure of an event (a function, not a closure per decoded event). */
+const decodeError = (event: SequencedEvent, reason: string) =>
+  new EventDecodeError({ type: event.type, position: event.position, reason })
 
 const EMPTY_METADATA: Readonly<Record<string, string>> = Object.freeze({})
 

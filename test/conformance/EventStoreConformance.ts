@@ -334,6 +334,23 @@ export const conformance = (
           expect(yield* store.head).toEqual(Option.none())
         }))
 
+      test("the log keeps a copy of each payload: changing the appended buffer afterwards changes no event", (store) =>
+        Effect.gen(function*() {
+          const small = encoder.encode("small")
+          const large = new Uint8Array(5000).fill(7)
+          const other = encoder.encode("other")
+          yield* store.append([{ type: "A", tags: [], data: small }, { type: "A", tags: [], data: large }])
+          yield* store.append([{ type: "B", tags: [], data: other }])
+          small.fill(0)
+          large.fill(0)
+          other.fill(0)
+          const events = yield* readAll(store)
+          expect(decoder.decode(events[0]!.data)).toBe("small")
+          expect(events[1]!.data).toEqual(new Uint8Array(5000).fill(7))
+          expect(decoder.decode(events[2]!.data)).toBe("other")
+          expect(events.map((e) => e.data.byteLength)).toEqual([5, 5000, 5])
+        }))
+
       test("Query.all() reads every event in append order", (store) =>
         Effect.gen(function*() {
           yield* appendEach(store, fixture)

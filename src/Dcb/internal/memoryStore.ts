@@ -7,7 +7,7 @@
  *
  * The representation is compact, for speed and heap: type strings and tag
  * sets are interned (events share one frozen tags array per distinct tag
- * list), the payload is kept as given, events of one millisecond share one
+ * list), payloads are copied (small ones into shared 64 KiB chunks), events of one millisecond share one
  * `recordedAt`, and indexes hold array indexes (small integers). Each event
  * is stored once as the frozen `SequencedEvent` that reads return, so a read
  * allocates nothing per event (materialising events on read costs more time
@@ -35,7 +35,7 @@ export interface State {
   /**
    * The log (index i = position i + 1), each event stored once as the frozen
    * object reads return: interned type, interned frozen tags (in the order
-   * given), the payload as given, a copy of the metadata if any, a
+   * given), a copy of the payload, a copy of the metadata if any, a
    * `recordedAt` shared by the events of one millisecond.
    */
   readonly events: Array<Event.SequencedEvent>
@@ -46,6 +46,9 @@ export interface State {
   readonly appendIds: Map<string, { readonly position: SequencePosition.SequencePosition; readonly fingerprint: string }>
   lastMillis: number
   lastRecordedAt: DateTime.Utc | undefined
+  /** The chunk small payloads are copied into, and how much of it is used. */
+  slab: Uint8Array
+  slabUsed: number
 }
 
 /** @internal */
@@ -56,7 +59,9 @@ export const make = (): State => ({
   tagSets: new Map(),
   appendIds: new Map(),
   lastMillis: NaN,
-  lastRecordedAt: undefined
+  lastRecordedAt: undefined,
+  slab: new Uint8Array(0),
+  slabUsed: 0
 })
 
 /** @internal */
@@ -556,6 +561,32 @@ const recordedNow = (state: State): DateTime.Utc => {
   return state.lastRecordedAt
 }
 
+/** Payloads up to this size are copied into a shared chunk of {@link slabBytes}; larger ones get a copy of their own. */
+const slabPayloadMax = 2048
+const slabBytes = 64 * 1024
+const EMPTY_DATA = new Uint8Array(0)
+
+/**
+ * A copy of a payload, as the store keeps it: what the caller does with its
+ * buffer afterwards does not change the log (FoundationDB keeps a copy too).
+ * Small payloads share 64 KiB chunks (a view each), so that a million stored
+ * events are not a million `ArrayBuffer`s, each of which every garbage
+ * collection sweeps.
+ */
+const copyPayload = (state: State, data: Uint8Array): Uint8Array => {
+  const n = data.byteLength
+  if (n === 0) return EMPTY_DATA
+  if (n > slabPayloadMax) return data.slice()
+  if (state.slabUsed + n > state.slab.length) {
+    state.slab = new Uint8Array(slabBytes)
+    state.slabUsed = 0
+  }
+  const at = state.slabUsed
+  state.slab.set(data, at)
+  state.slabUsed = at + n
+  return state.slab.subarray(at, at + n)
+}
+
 /**
  * Checks idempotency and the conditions (each after its own position), then
  * writes — in one synchronous step. The events were validated by the caller.
@@ -592,8 +623,15 @@ export const append = (
     const tags = internTags(state, event.tags, i)
     state.events.push(Object.freeze(
       event.metadata === undefined
-        ? { type: type.name, tags, data: event.data, position: positionOf(i), recordedAt }
-        : { type: type.name, tags, data: event.data, metadata: { ...event.metadata }, position: positionOf(i), recordedAt }
+        ? { type: type.name, tags, data: copyPayload(state, event.data), position: positionOf(i), recordedAt }
+        : {
+          type: type.name,
+          tags,
+          data: copyPayload(state, event.data),
+          metadata: { ...event.metadata },
+          position: positionOf(i),
+          recordedAt
+        }
     ))
   }
   const position = state.events[state.events.length - 1]!.position
