@@ -133,6 +133,8 @@ export interface Backend {
   readonly maxEventsQuick?: number
   /** `false`: scenario 6 does not measure this backend's heap (e.g. a simulator's memory says nothing of the real store). */
   readonly measureHeap?: boolean
+  /** A peer scenario 3 also measures against Fairway in paired processes (see `pairedPeers`). */
+  readonly paired?: boolean
 }
 
 /**

@@ -29,6 +29,8 @@ const toEvent = (e: BenchEvent): EmmettEvent => ({ type: e.type, data: { bytes: 
 export const make = (): Backend => ({
   name: "Emmett memory",
   kind: "peer",
+  // the peer of the command targets: also measured in paired processes (scenario 3)
+  paired: true,
   // its append computes the global position by summing every stream's length, per event: loading 1M events takes minutes
   maxEvents: 100_000,
   maxEventsQuick: 30_000,

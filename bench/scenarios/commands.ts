@@ -191,16 +191,17 @@ export const commands = async (report: Report, backends: ReadonlyArray<Backend>,
     }
   }
   await pairedStoreSize(report, backends, settings, scenario)
+  await pairedPeers(report, backends, settings, scenario)
   report.print(scenario)
 }
 
-const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "storeSizeChild.ts")
+const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "commandsChild.ts")
 
-/** The young generation's semi-space in the store-size processes, in MB. */
+/** The young generation's semi-space in the processes of paired measurements, in MB. */
 const semiSpaceMb = 16
 
-/** Runs `storeSizeChild.ts` once: commands per second by `<way>/<writers>`, or the child's error. */
-const measureChild = (backend: Backend, preload: number, commands: number, settings: Settings) =>
+/** Runs `commandsChild.ts` once: commands per second by `<way>/<writers>`, or the child's error. */
+const measureChild = (backend: Backend, preload: number, commands: number, settings: Settings, writers: ReadonlyArray<number>) =>
   new Promise<Record<string, number> | string>((resolve) => {
     execFile(
       process.execPath,
@@ -215,7 +216,8 @@ const measureChild = (backend: Backend, preload: number, commands: number, setti
         backend.name,
         String(preload),
         String(commands),
-        settings.clock
+        settings.clock,
+        writers.join(",")
       ],
       { encoding: "utf8", maxBuffer: 1 << 20 },
       (error, stdout, stderr) => {
@@ -255,7 +257,7 @@ const pairedStoreSize = async (
       const order = pair % 2 === 0 ? [0, preload] : [preload, 0]
       const rates: Array<Record<string, number>> = []
       for (const n of order) {
-        const result = await measureChild(backend, n, commands, settings)
+        const result = await measureChild(backend, n, commands, settings, [1, 64])
         if (typeof result === "string") {
           report.note(`store-size pair failed on ${backend.name}: ${result}`)
           return
@@ -284,6 +286,70 @@ const pairedStoreSize = async (
         note: `median of ${pairs} pairs of processes (semi-space ${semiSpaceMb} MB in both), ${commands} commands each ` +
           `(${list.map((r) => r.toFixed(2)).join(", ")})`
       })
+    }
+  }
+}
+
+/**
+ * Fairway against the peers marked `paired` (Emmett), side by side: each
+ * backend in a process of its own (the same young generation, its own heap
+ * and compiled code: in one process, a backend measured after another runs
+ * up to 2x slower than alone, by how much depending on the order), the
+ * processes alternating, one at a time; empty stores, small disjoint
+ * boundaries, 1, 8 and 64 writers. The figure is the median over the pairs
+ * of Fairway's throughput ÷ the peer's.
+ */
+const pairedPeers = async (
+  report: Report,
+  backends: ReadonlyArray<Backend>,
+  settings: Settings,
+  scenario: string
+) => {
+  const pairs = settings.quick ? 2 : 5
+  const commands = settings.quick ? 8192 : 16_384
+  const writers = [1, 8, 64]
+  const fairway = backends.filter((b) => b.kind === "fairway" && maxEvents(b, settings.quick) >= 1_000_000)
+  for (const peer of backends.filter((b) => b.paired === true)) {
+    for (const backend of fairway) {
+      const ratios = new Map<string, Array<number>>()
+      for (let pair = 0; pair < pairs; pair++) {
+        const order = pair % 2 === 0 ? [backend, peer] : [peer, backend]
+        const rates = new Map<Backend, Record<string, number>>()
+        for (const b of order) {
+          const result = await measureChild(b, 0, commands, settings, writers)
+          if (typeof result === "string") {
+            report.note(`paired run of ${b.name} failed: ${result}`)
+            return
+          }
+          rates.set(b, result)
+        }
+        const ours = rates.get(backend)!
+        const theirs = rates.get(peer)!
+        for (const key of Object.keys(ours)) {
+          const [, w] = key.split("/") as [string, string]
+          const peerRate = theirs[`raw/${w}`]
+          if (peerRate === undefined) continue
+          const list = ratios.get(key) ?? []
+          list.push(ours[key]! / peerRate)
+          ratios.set(key, list)
+        }
+      }
+      for (const [key, list] of ratios) {
+        const [way, w] = key.split("/") as [string, string]
+        const name = way === "raw" ? backend.name : `${backend.name} · ${way}`
+        list.sort((a, b) => a - b)
+        report.registerFairway(name)
+        report.add({
+          scenario,
+          backend: name,
+          metric: `${w} writer${w === "1" ? "" : "s"}, disjoint tags: ÷ ${peer.name}, paired processes`,
+          figure: (list[(list.length - 1) >> 1]! + list[list.length >> 1]!) / 2,
+          unit: "× throughput",
+          better: "higher",
+          note: `median of ${pairs} pairs of processes (semi-space ${semiSpaceMb} MB in both), ${commands} commands each ` +
+            `(${list.map((r) => r.toFixed(2)).join(", ")})`
+        })
+      }
     }
   }
 }
