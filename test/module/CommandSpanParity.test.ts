@@ -5,8 +5,8 @@
  * under it), and compares what a tracer received: names, parents, sampled, kind, links, annotations and
  * attributes, start and end times (under a TestClock), the exit each span ended with. Contexts: none, a
  * caller's span, annotations and links in context, timing off, a trace level below the minimum, an
- * unsampled parent, tracing disabled, a parent that disables propagation, a failing decision, a retried
- * conflict.
+ * unsampled parent, tracing disabled, a parent that disables propagation, a failing decision (a retried
+ * conflict's tree: `test/observability/spans.test.ts`).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Option, References, Schema, Stream, Tracer } from "effect"
