@@ -231,6 +231,17 @@ export const quantile = (samples: ReadonlyArray<number>, q: number): number => {
 }
 
 /**
+ * The median of samples (the mean of the two middle ones when their number is even).
+ *
+ * @since 0.1.0
+ */
+export const median = (samples: ReadonlyArray<number>): number => {
+  if (samples.length === 0) return NaN
+  const sorted = samples.slice().sort((a, b) => a - b)
+  return (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2
+}
+
+/**
  * Runs a full garbage collection, when the process was started with
  * `--expose-gc`.
  *

@@ -26,7 +26,7 @@ import * as Admission from "fairway/Module/Admission"
 import * as Command from "fairway/Module/Command"
 import type { Backend } from "../backends/Backend.ts"
 import * as Fairway from "../backends/fairway.ts"
-import { quantile, type Report, type Settings, settle } from "../harness.ts"
+import { median, quantile, type Report, type Settings, settle } from "../harness.ts"
 
 const WRITERS = 64
 
@@ -112,11 +112,6 @@ const backendOf: Record<Config, string> = {
   without: "Fairway FDB (sim)",
   with: "Fairway FDB (sim) · Admission",
   alone: "Fairway FDB (sim), disjoint group alone"
-}
-
-const median = (xs: ReadonlyArray<number>): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted.length === 0 ? 0 : sorted[Math.floor((sorted.length - 1) / 2)]!
 }
 
 /** The rounds of one configuration, pooled: latencies and counters over all rounds, throughput per round. */

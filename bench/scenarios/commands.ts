@@ -25,7 +25,7 @@ import { execFile } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Datasets from "../datasets.ts"
-import { gc, type Report, type Settings, settle, stopwatch } from "../harness.ts"
+import { gc, median, type Report, type Settings, settle, stopwatch } from "../harness.ts"
 
 const ACCOUNTS = 1024
 
@@ -230,6 +230,71 @@ const measureChild = (backend: Backend, preload: number, commands: number, setti
     )
   })
 
+/** One side of a paired measurement: a backend, and the unrelated events its store holds. */
+interface Side {
+  readonly backend: Backend
+  readonly preload: number
+}
+
+/**
+ * Runs the two sides' processes alternately (`pairs` times, which goes first alternating, one process at a
+ * time) and gives, per `<way>/<writers>` of the first side, the ratio of each pair (`ratio` of the two sides'
+ * rates, or `undefined` to skip the key); `undefined` when a process failed (noted in the report).
+ */
+const pairedRatios = async (
+  report: Report,
+  settings: Settings,
+  sides: readonly [Side, Side],
+  writers: ReadonlyArray<number>,
+  pairs: number,
+  commands: number,
+  ratio: (first: Record<string, number>, second: Record<string, number>, key: string) => number | undefined
+): Promise<Map<string, Array<number>> | undefined> => {
+  const ratios = new Map<string, Array<number>>()
+  for (let pair = 0; pair < pairs; pair++) {
+    const rates: Array<Record<string, number>> = []
+    for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
+      const result = await measureChild(sides[i]!.backend, sides[i]!.preload, commands, settings, writers)
+      if (typeof result === "string") {
+        report.note(`paired run of ${sides[i]!.backend.name} failed: ${result}`)
+        return undefined
+      }
+      rates[i] = result
+    }
+    for (const key of Object.keys(rates[0]!)) {
+      const r = ratio(rates[0]!, rates[1]!, key)
+      if (r !== undefined) ratios.set(key, [...(ratios.get(key) ?? []), r])
+    }
+  }
+  return ratios
+}
+
+/** One row per `<way>/<writers>` of a paired measurement: the median of its pairs' ratios. */
+const addPairedRows = (
+  report: Report,
+  scenario: string,
+  backend: Backend,
+  ratios: ReadonlyMap<string, ReadonlyArray<number>>,
+  metric: string,
+  commands: number
+) => {
+  for (const [key, list] of ratios) {
+    const [way, writers] = key.split("/") as [string, string]
+    const name = way === "raw" ? backend.name : `${backend.name} · ${way}`
+    report.registerFairway(name)
+    report.add({
+      scenario,
+      backend: name,
+      metric: `${writers} writer${writers === "1" ? "" : "s"}, disjoint tags: ${metric}, paired processes`,
+      figure: median(list),
+      unit: "× throughput",
+      better: "higher",
+      note: `median of ${list.length} pairs of processes (semi-space ${semiSpaceMb} MB in both), ${commands} commands each ` +
+        `(${[...list].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(", ")})`
+    })
+  }
+}
+
 /**
  * The cost of a large store, measured side by side: the same commands on a
  * store holding 1,000,000 unrelated events and on an empty one, each in a
@@ -247,46 +312,20 @@ const pairedStoreSize = async (
   scenario: string
 ) => {
   const preload = 1_000_000
-  const pairs = settings.quick ? 2 : 5
   const commands = settings.quick ? 8192 : 16_384
   for (const backend of backends) {
     if (backend.kind !== "fairway" || maxEvents(backend, settings.quick) < preload) continue
-    const ratios = new Map<string, Array<number>>()
-    for (let pair = 0; pair < pairs; pair++) {
-      // alternate which goes first
-      const order = pair % 2 === 0 ? [0, preload] : [preload, 0]
-      const rates: Array<Record<string, number>> = []
-      for (const n of order) {
-        const result = await measureChild(backend, n, commands, settings, [1, 64])
-        if (typeof result === "string") {
-          report.note(`store-size pair failed on ${backend.name}: ${result}`)
-          return
-        }
-        rates[n === 0 ? 0 : 1] = result
-      }
-      for (const key of Object.keys(rates[0]!)) {
-        const list = ratios.get(key) ?? []
-        list.push(rates[1]![key]! / rates[0]![key]!)
-        ratios.set(key, list)
-      }
-    }
-    for (const [key, list] of ratios) {
-      const [way, writers] = key.split("/") as [string, string]
-      const name = way === "raw" ? backend.name : `${backend.name} · ${way}`
-      list.sort((a, b) => a - b)
-      const median = (list[(list.length - 1) >> 1]! + list[list.length >> 1]!) / 2
-      report.registerFairway(name)
-      report.add({
-        scenario,
-        backend: name,
-        metric: `${writers} writer${writers === "1" ? "" : "s"}, disjoint tags: 1M events stored ÷ empty store, paired processes`,
-        figure: median,
-        unit: "× throughput",
-        better: "higher",
-        note: `median of ${pairs} pairs of processes (semi-space ${semiSpaceMb} MB in both), ${commands} commands each ` +
-          `(${list.map((r) => r.toFixed(2)).join(", ")})`
-      })
-    }
+    const ratios = await pairedRatios(
+      report,
+      settings,
+      [{ backend, preload: 0 }, { backend, preload }],
+      [1, 64],
+      settings.quick ? 2 : 5,
+      commands,
+      (empty, large, key) => large[key]! / empty[key]!
+    )
+    if (ratios === undefined) return
+    addPairedRows(report, scenario, backend, ratios, "1M events stored ÷ empty store", commands)
   }
 }
 
@@ -305,51 +344,25 @@ const pairedPeers = async (
   settings: Settings,
   scenario: string
 ) => {
-  const pairs = settings.quick ? 2 : 5
   const commands = settings.quick ? 8192 : 16_384
-  const writers = [1, 8, 64]
   const fairway = backends.filter((b) => b.kind === "fairway" && maxEvents(b, settings.quick) >= 1_000_000)
   for (const peer of backends.filter((b) => b.paired === true)) {
     for (const backend of fairway) {
-      const ratios = new Map<string, Array<number>>()
-      for (let pair = 0; pair < pairs; pair++) {
-        const order = pair % 2 === 0 ? [backend, peer] : [peer, backend]
-        const rates = new Map<Backend, Record<string, number>>()
-        for (const b of order) {
-          const result = await measureChild(b, 0, commands, settings, writers)
-          if (typeof result === "string") {
-            report.note(`paired run of ${b.name} failed: ${result}`)
-            return
-          }
-          rates.set(b, result)
+      const ratios = await pairedRatios(
+        report,
+        settings,
+        [{ backend, preload: 0 }, { backend: peer, preload: 0 }],
+        [1, 8, 64],
+        settings.quick ? 2 : 5,
+        commands,
+        // every way of Fairway's against the peer's raw store, at the same writer count
+        (ours, theirs, key) => {
+          const peerRate = theirs[`raw/${key.split("/")[1]}`]
+          return peerRate === undefined ? undefined : ours[key]! / peerRate
         }
-        const ours = rates.get(backend)!
-        const theirs = rates.get(peer)!
-        for (const key of Object.keys(ours)) {
-          const [, w] = key.split("/") as [string, string]
-          const peerRate = theirs[`raw/${w}`]
-          if (peerRate === undefined) continue
-          const list = ratios.get(key) ?? []
-          list.push(ours[key]! / peerRate)
-          ratios.set(key, list)
-        }
-      }
-      for (const [key, list] of ratios) {
-        const [way, w] = key.split("/") as [string, string]
-        const name = way === "raw" ? backend.name : `${backend.name} · ${way}`
-        list.sort((a, b) => a - b)
-        report.registerFairway(name)
-        report.add({
-          scenario,
-          backend: name,
-          metric: `${w} writer${w === "1" ? "" : "s"}, disjoint tags: ÷ ${peer.name}, paired processes`,
-          figure: (list[(list.length - 1) >> 1]! + list[list.length >> 1]!) / 2,
-          unit: "× throughput",
-          better: "higher",
-          note: `median of ${pairs} pairs of processes (semi-space ${semiSpaceMb} MB in both), ${commands} commands each ` +
-            `(${list.map((r) => r.toFixed(2)).join(", ")})`
-        })
-      }
+      )
+      if (ratios === undefined) return
+      addPairedRows(report, scenario, backend, ratios, `÷ ${peer.name}`, commands)
     }
   }
 }

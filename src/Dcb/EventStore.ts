@@ -709,7 +709,7 @@ export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<Eve
       const error = validateRead(query, options)
       if (error !== undefined) return Effect.fail(error)
       // a short read of one item forwards (a decision's, usually): one chunk read at once, with no cursor
-      const small = smallItemRead(state, query, options)
+      const small = oneItemRead(state, query, options, memoryReadChunk)
       // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent: without the short read the cursor reads the same events
       if (small !== undefined) {
         let done = false
@@ -768,12 +768,9 @@ export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<Eve
     const options = after === undefined ? undefined : { after }
     const error = validateRead(query, options)
     if (error !== undefined) return error
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,BlockStatement: equivalent: without the one-item read the cursor reads the same events
-    if (query._tag === "Items" && query.items.length === 1) {
-      const events = MemoryStore.readItemAfter(state, query.items[0], after, Infinity)
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: without the one-item read the cursor reads the same events
-      if (events !== undefined) return events
-    }
+    const oneItem = oneItemRead(state, query, options, Infinity)
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: without the one-item read the cursor reads the same events
+    if (oneItem !== undefined) return oneItem
     const cursor = new MemoryStore.Cursor(state, query, options)
     const events = cursor.nextChunk(memoryReadChunk)
     for (let chunk = cursor.nextChunk(memoryReadChunk); chunk.length > 0; chunk = cursor.nextChunk(memoryReadChunk)) {
@@ -784,18 +781,19 @@ export const makeMemoryWith = (memoryOptions?: MemoryOptions): Effect.Effect<Eve
 })
 
 /**
- * A forward read of a one-item query whose candidates fit in one chunk, read
- * at once (as of now), or `undefined` (then a cursor reads it).
+ * A forward read of a one-item query scanning at most `maxCandidates` index
+ * entries, read at once (as of now), or `undefined` (then a cursor reads it).
  */
-const smallItemRead = (
+const oneItemRead = (
   state: MemoryStore.State,
   query: Query.Query,
-  options: ReadOptions | undefined
+  options: ReadOptions | undefined,
+  maxCandidates: number
 ): ReadonlyArray<Event.SequencedEvent> | undefined =>
-  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent: declining sends the read to the cursor, which gives the same events
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: equivalent: declining sends the read to the cursor, which gives the same events
   query._tag === "Items" && query.items.length === 1 && options?.before === undefined &&
     options?.limit === undefined && options?.backwards !== true
-    ? MemoryStore.readItemAfter(state, query.items[0], options?.after, memoryReadChunk)
+    ? MemoryStore.readItemAfter(state, query.items[0], options?.after, maxCandidates)
     : undefined
 
 /**

@@ -120,10 +120,45 @@ const matchesAt = (state: State, items: ReadonlyArray<Query.QueryItem>, i: numbe
 const EMPTY: ReadonlyArray<number> = []
 
 /**
+ * The list an item of types and tags is read from: its shortest tag list, or
+ * `undefined` when its type lists hold fewer events (then they are read,
+ * each checked against the tags). No allocation.
+ */
+const shortestTagList = (state: State, item: Query.QueryItem): ReadonlyArray<number> | undefined => {
+  const tags = item.tags
+  if (tags === undefined || tags.length === 0) return undefined
+  let shortest: ReadonlyArray<number> = EMPTY
+  for (let j = 0; j < tags.length; j++) {
+    const list = state.byTag.get(tags[j]!)?.list ?? EMPTY
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: which tag list is read only changes speed (each candidate is checked against the item)
+    if (j === 0 || list.length < shortest.length) shortest = list
+  }
+  const types = item.types
+  // Stryker disable next-line ConditionalExpression: equivalent: the type lists' total only decides which list is read
+  if (types === undefined || types.length === 0) return shortest
+  let typeTotal = 0
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,AssignmentOperator,LogicalOperator: equivalent: the total only decides which list is read
+  for (let j = 0; j < types.length; j++) typeTotal += state.byType.get(types[j]!)?.list.length ?? 0
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a choice of index list; every choice gives the same events
+  return shortest.length <= typeTotal ? shortest : undefined
+}
+
+/**
+ * Whether every event of the list an item is read from matches it: its only tag's list when it has no types, its
+ * type's list when it has no tags.
+ */
+// Stryker disable all: equivalent: an exact list only spares the check of each event against the item
+const isExact = (item: Query.QueryItem, fromTagList: boolean): boolean =>
+  fromTagList
+    ? item.tags!.length === 1 && (item.types === undefined || item.types.length === 0)
+    : item.tags === undefined || item.tags.length === 0
+// Stryker restore all
+
+/**
  * The index lists a query reads, and whether they are exact (every index in
  * them matches): for each item, either the lists of its types (exact when it
- * has no tags) or the shortest list among its tags and its types (then
- * filtered by the query).
+ * has no tags) or its shortest tag list (see `shortestTagList`; then filtered
+ * by the query unless it is the list of the item's only tag).
  */
 const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray<number>>; exact: boolean } => {
   // Stryker disable next-line ArrayDeclaration: equivalent: a non-list entry has no offsets in range (lowerBound gives 0..0)
@@ -131,39 +166,20 @@ const sources = (state: State, query: Query.Items): { lists: Array<ReadonlyArray
   // Stryker disable next-line BooleanLiteral: equivalent: exactness only spares the filter, filtering gives the same events
   let exact = true
   for (const item of query.items) {
-    const types = item.types !== undefined && item.types.length > 0 ? item.types : undefined
-    const tags = item.tags !== undefined && item.tags.length > 0 ? item.tags : undefined
-    let shortestTag: ReadonlyArray<number> | undefined
-    if (tags !== undefined) {
-      for (const tag of tags) {
-        const list = state.byTag.get(tag)?.list ?? EMPTY
-        if (shortestTag === undefined || list.length < shortestTag.length) shortestTag = list
-      }
-    }
-    let typeLists: Array<ReadonlyArray<number>> | undefined
-    let typeTotal = 0
-    if (types !== undefined) {
-      // Stryker disable next-line ArrayDeclaration: equivalent: a non-list entry has no offsets in range
-      typeLists = []
+    const tagList = shortestTagList(state, item)
+    if (tagList !== undefined) {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: an empty list has no offsets in range
+      if (tagList.length > 0) lists.push(tagList)
+    } else {
+      const types = item.types!
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a list read twice is merged once (the merge advances every list at the same index)
       for (const type of types.length === 1 ? types : new Set(types)) {
         const entry = state.byType.get(type)
-        if (entry !== undefined) {
-          typeLists.push(entry.list)
-          // Stryker disable next-line all: equivalent: a choice of index list, every choice gives the same events
-          typeTotal += entry.list.length
-        }
+        if (entry !== undefined) lists.push(entry.list)
       }
     }
-    if (shortestTag !== undefined && (typeLists === undefined || shortestTag.length <= typeTotal)) {
-      if (shortestTag.length > 0) {
-        lists.push(shortestTag)
-        if (!(tags!.length === 1 && types === undefined)) exact = false
-      }
-    // Stryker disable next-line ConditionalExpression: equivalent: an item with neither types nor tags never gets here (validated)
-    } else if (typeLists !== undefined) {
-      for (const list of typeLists) lists.push(list)
-      if (tags !== undefined) exact = false
-    }
+    // Stryker disable next-line ConditionalExpression: equivalent when always true: filtering an exact list gives the same events
+    if (!isExact(item, tagList !== undefined)) exact = false
   }
   return { lists, exact }
 }
@@ -367,6 +383,7 @@ export class Cursor {
       this.remaining -= out.length
       return out
     }
+    // Stryker disable next-line EqualityOperator: equivalent: one more event in a chunk changes only how the stream is chunked
     while (out.length < max) {
       const i = this.nextIndex()
       if (i < 0) break
@@ -374,30 +391,6 @@ export class Cursor {
     }
     return out
   }
-}
-
-/**
- * The list an item of types and tags is read from: its shortest tag list, or
- * `undefined` when its type lists hold fewer events (then they are read,
- * each checked against the tags). No allocation.
- */
-const shortestTagList = (state: State, item: Query.QueryItem): ReadonlyArray<number> | undefined => {
-  const tags = item.tags
-  if (tags === undefined || tags.length === 0) return undefined
-  let shortest: ReadonlyArray<number> = EMPTY
-  for (let j = 0; j < tags.length; j++) {
-    const list = state.byTag.get(tags[j]!)?.list ?? EMPTY
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: which tag list is read only changes speed (each candidate is checked against the item)
-    if (j === 0 || list.length < shortest.length) shortest = list
-  }
-  const types = item.types
-  // Stryker disable next-line ConditionalExpression: equivalent: the type lists' total only decides which list is read
-  if (types === undefined || types.length === 0) return shortest
-  let typeTotal = 0
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,AssignmentOperator,LogicalOperator: equivalent: the total only decides which list is read
-  for (let j = 0; j < types.length; j++) typeTotal += state.byType.get(types[j]!)?.list.length ?? 0
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a choice of index list; every choice gives the same events
-  return shortest.length <= typeTotal ? shortest : undefined
 }
 
 /** The first index at or after `start`, below `below`, in `list`, whose event matches `item` (or `below`). */
@@ -443,32 +436,20 @@ export const firstMatchAfter = (
     const item = items[k]!
     const tagList = shortestTagList(state, item)
     if (tagList !== undefined) {
-      // Stryker disable next-line ConditionalExpression: equivalent: an exact list only spares the check against the item
-      best = firstInList(state, item, tagList, start, best, item.tags!.length === 1 && (item.types === undefined || item.types.length === 0))
+      // Stryker disable next-line BooleanLiteral: equivalent: an exact list only spares the check against the item
+      best = firstInList(state, item, tagList, start, best, isExact(item, true))
     } else {
       const types = item.types!
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: checking a types-only item against its own type lists gives the same answer
-      const tagged = item.tags !== undefined && item.tags.length > 0
+      const exact = isExact(item, false)
       // Stryker disable next-line EqualityOperator: equivalent: types[types.length] is undefined, which no type list is stored under
       for (let j = 0; j < types.length; j++) {
         const list = state.byType.get(types[j]!)?.list
-        if (list !== undefined) best = firstInList(state, item, list, start, best, !tagged)
+        if (list !== undefined) best = firstInList(state, item, list, start, best, exact)
       }
     }
   }
   return best < size ? best : -1
 }
-
-/**
- * Whether every event of the list an item is read from matches it: its only tag's list when it has no types, its
- * type's list when it has no tags.
- */
-// Stryker disable all: equivalent: an exact list only spares the check of each event against the item
-const isExact = (item: Query.QueryItem, fromTagList: boolean): boolean =>
-  fromTagList
-    ? item.tags!.length === 1 && (item.types === undefined || item.types.length === 0)
-    : item.tags === undefined || item.tags.length === 0
-// Stryker restore all
 
 /**
  * The events of a one-item query strictly after a position, in order: one
