@@ -111,6 +111,32 @@ describe("memory store scans", () => {
     expect(conflicts).toBeLessThan(3200)
   })
 
+  it("every read (a cursor's too: several items, before, limit, backwards) gives the events a log scan does (300 seeds)", () => {
+    let cursorReads = 0
+    for (let seed = 1; seed <= 300; seed++) {
+      const { rnd, size, state } = fill(seed)
+      // the same log behind the public store: append what `fill` stored
+      const store = Effect.runSync(EventStore.makeMemory)
+      for (const e of state.events) Effect.runSync(store.append([{ type: e.type, tags: e.tags, data: e.data }]))
+      for (let q = 0; q < 6; q++) {
+        const query = Query.fromItems(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => randomItem(rnd)))
+        const after = afterOf(rnd, size)
+        const before = rnd() < 0.3 ? SequencePosition.make(BigInt(1 + Math.floor(rnd() * (size + 2)))) : undefined
+        const limit = rnd() < 0.3 ? 1 + Math.floor(rnd() * 5) : undefined
+        const backwards = rnd() < 0.3
+        const matching = state.events.filter((e) =>
+          (after === undefined || e.position > after) && (before === undefined || e.position < before) && Query.matches(query, e)
+        )
+        const ordered = backwards ? matching.reverse() : matching
+        const expected = (limit === undefined ? ordered : ordered.slice(0, limit)).map((e) => e.position)
+        const read = Effect.runSync(Stream.runCollect(store.read(query, { after, before, limit, backwards })))
+        expect(read.map((e) => e.position), `seed ${seed}`).toEqual(expected)
+        if ((query._tag === "Items" && query.items.length > 1) || before !== undefined || limit !== undefined || backwards) cursorReads++
+      }
+    }
+    expect(cursorReads).toBeGreaterThan(1000)
+  })
+
   it("readItemAfter reads a one-item query's events after the position in order, as a log scan does (400 seeds)", () => {
     let fast = 0
     for (let seed = 1; seed <= 400; seed++) {
